@@ -1,0 +1,170 @@
+/**
+ * Configuration: command-line flags + environment (with `.env` loaded by the entry point), checked by
+ * one zod schema. Any problem becomes a `ConfigError` whose message is one line naming the variable
+ * and showing an example value; the entry point prints it to stderr and exits non-zero.
+ */
+import { isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { LogLevel } from './log.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policy/default.json', import.meta.url));
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+const intFromEnv = (name: string, min: number, max: number, fallback: number, example: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}, e.g. ${name}=${example}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const baseUrl = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const example = 'KOMMO_BASE_URL=https://yourcompany.kommo.com';
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `KOMMO_BASE_URL is not a URL; set it like ${example}` });
+      return z.NEVER;
+    }
+    const loopback = LOOPBACK_HOSTS.has(url.hostname) || (isIP(url.hostname) === 4 && url.hostname.startsWith('127.'));
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      ctx.addIssue({ code: 'custom', message: `KOMMO_BASE_URL must use https:// (plain http:// only for 127.0.0.1, localhost or ::1); set it like ${example}` });
+      return z.NEVER;
+    }
+    if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+      ctx.addIssue({ code: 'custom', message: `KOMMO_BASE_URL must be just the account address, without path or query; set it like ${example}` });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+const EnvSchema = z.object({
+  KOMMO_BASE_URL: baseUrl.optional(),
+  KOMMO_SUBDOMAIN: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'KOMMO_SUBDOMAIN must be the account subdomain only, e.g. KOMMO_SUBDOMAIN=yourcompany')
+    .optional(),
+  KOMMO_ACCESS_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^\S{8,8192}$/, 'KOMMO_ACCESS_TOKEN must be the long-lived token from your Kommo integration (one line, no spaces), e.g. KOMMO_ACCESS_TOKEN=eyJ0eXAiOiJKV1Qi...')
+    .optional(),
+  KOMMO_POLICY: z.string().trim().min(1).optional(),
+  KOMMO_MAX_RPS: intFromEnv('KOMMO_MAX_RPS', 1, 50, 7, '7'),
+  KOMMO_TIMEOUT_MS: intFromEnv('KOMMO_TIMEOUT_MS', 1000, 300_000, 15_000, '15000'),
+  KOMMO_MAX_RETRIES: intFromEnv('KOMMO_MAX_RETRIES', 0, 10, 3, '3'),
+  KOMMO_REFERENCE_TTL_S: intFromEnv('KOMMO_REFERENCE_TTL_S', 0, 86_400, 600, '600'),
+  KOMMO_LIMITER_MAX_KEYS: intFromEnv('KOMMO_LIMITER_MAX_KEYS', 100, 100_000_000, 100_000, '100000'),
+  KOMMO_TIMEZONE: z
+    .string()
+    .trim()
+    .refine(isTimeZone, 'KOMMO_TIMEZONE must be an IANA timezone, e.g. KOMMO_TIMEZONE=America/Sao_Paulo')
+    .optional(),
+  KOMMO_AUDIT_LOG: z.string().trim().min(1).optional(),
+  KOMMO_LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'], { message: 'KOMMO_LOG_LEVEL must be debug, info, warn or error, e.g. KOMMO_LOG_LEVEL=info' })
+    .optional(),
+});
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Command =
+  | { kind: 'serve'; sandbox: boolean; policyFlag?: string }
+  | { kind: 'policy-check'; file: string }
+  | { kind: 'help' }
+  | { kind: 'version' };
+
+export function parseArgs(argv: readonly string[]): Command {
+  if (argv[0] === 'policy') {
+    if (argv[1] !== 'check' || argv.length !== 3) throw new ConfigError('usage: kommo-mcp policy check <file>');
+    return { kind: 'policy-check', file: argv[2]! };
+  }
+  let sandbox = false;
+  let policyFlag: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--sandbox') sandbox = true;
+    else if (arg === '--help' || arg === '-h') return { kind: 'help' };
+    else if (arg === '--version' || arg === '-v') return { kind: 'version' };
+    else if (arg === '--policy') {
+      policyFlag = argv[++i];
+      if (!policyFlag) throw new ConfigError('--policy needs a file path, e.g. --policy policy/read-only.json');
+    } else if (arg.startsWith('--policy=')) policyFlag = arg.slice('--policy='.length);
+    else throw new ConfigError(`unknown argument "${arg}"; run kommo-mcp --help`);
+  }
+  return { kind: 'serve', sandbox, ...(policyFlag !== undefined && { policyFlag }) };
+}
+
+export interface Config {
+  /** Unset in sandbox mode: the sandbox supplies both. */
+  kommo?: { baseUrl: string; token: string };
+  sandbox: boolean;
+  policyPath: string;
+  maxRps: number;
+  timeoutMs: number;
+  maxRetries: number;
+  referenceTtlMs: number;
+  limiterMaxKeys: number;
+  timezone?: string;
+  auditLog?: string;
+  logLevel: LogLevel;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, command: { sandbox: boolean; policyFlag?: string }): Config {
+  // An empty `KOMMO_X=` line (as left from .env.example) means "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => !(k.startsWith('KOMMO_') && v?.trim() === '')));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(issue.message);
+  }
+  const e = parsed.data;
+  let kommo: Config['kommo'];
+  if (!command.sandbox) {
+    const url = e.KOMMO_BASE_URL ?? (e.KOMMO_SUBDOMAIN ? `https://${e.KOMMO_SUBDOMAIN.toLowerCase()}.kommo.com` : undefined);
+    if (!url) {
+      throw new ConfigError('KOMMO_BASE_URL is not set; set it to your account address, e.g. KOMMO_BASE_URL=https://yourcompany.kommo.com (or run with --sandbox to try without an account)');
+    }
+    if (!e.KOMMO_ACCESS_TOKEN) {
+      throw new ConfigError('KOMMO_ACCESS_TOKEN is not set; set it to the long-lived token of your Kommo integration, e.g. KOMMO_ACCESS_TOKEN=eyJ0eXAiOiJKV1Qi...');
+    }
+    kommo = { baseUrl: url, token: e.KOMMO_ACCESS_TOKEN };
+  }
+  return {
+    ...(kommo && { kommo }),
+    sandbox: command.sandbox,
+    policyPath: command.policyFlag ?? e.KOMMO_POLICY ?? DEFAULT_POLICY_PATH,
+    maxRps: e.KOMMO_MAX_RPS,
+    timeoutMs: e.KOMMO_TIMEOUT_MS,
+    maxRetries: e.KOMMO_MAX_RETRIES,
+    referenceTtlMs: e.KOMMO_REFERENCE_TTL_S * 1000,
+    limiterMaxKeys: e.KOMMO_LIMITER_MAX_KEYS,
+    ...(e.KOMMO_TIMEZONE && { timezone: e.KOMMO_TIMEZONE }),
+    ...(e.KOMMO_AUDIT_LOG && { auditLog: e.KOMMO_AUDIT_LOG }),
+    logLevel: e.KOMMO_LOG_LEVEL ?? 'info',
+  };
+}

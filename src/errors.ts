@@ -1,0 +1,110 @@
+/**
+ * The one error path of the server: everything that can refuse or fail a tool call is a typed
+ * `ToolError`, and `toErrorResult` is the only place that turns one into an MCP tool result.
+ * Messages are fixed, trusted sentences written here; upstream bodies are never echoed (they can
+ * carry prompt injection or, in axios errors, request headers with the token).
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+export type ErrorCode =
+  | 'policy_denied'
+  | 'rate_limited'
+  | 'approval_required'
+  | 'approval_declined'
+  | 'approval_unavailable'
+  | 'invalid_arguments'
+  | 'not_found'
+  | 'kommo_error'
+  | 'internal_error';
+
+export type ErrorDetails = Record<string, unknown>;
+
+export class ToolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.details };
+  }
+}
+
+export class PolicyDenied extends ToolError {
+  constructor(message: string, details: { rule: string } & ErrorDetails) {
+    super('policy_denied', message, details);
+  }
+}
+
+export class RateLimited extends ToolError {
+  constructor(
+    message: string,
+    details: { retryAfterSeconds: number; limit: number; window: string; remaining: number } & ErrorDetails,
+  ) {
+    super('rate_limited', message, details);
+  }
+}
+
+export class ApprovalRequired extends ToolError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('approval_required', message, details);
+  }
+}
+
+export class ApprovalDeclined extends ToolError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('approval_declined', message, details);
+  }
+}
+
+export class ApprovalUnavailable extends ToolError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('approval_unavailable', message, details);
+  }
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class InvalidArguments extends ToolError {
+  constructor(message: string, readonly issues: FieldIssue[]) {
+    super('invalid_arguments', message, { fields: issues.map((i) => i.path), issues });
+  }
+}
+
+export class NotFound extends ToolError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('not_found', message, details);
+  }
+}
+
+/**
+ * A failure answered by (or on the way to) Kommo. `status` is the HTTP status, or 0 when no answer
+ * came (network error, timeout). `retryable` tells the client's retry loop and the limiter's
+ * rollback that the call did not take effect upstream.
+ */
+export class KommoError extends ToolError {
+  constructor(
+    message: string,
+    readonly status: number,
+    details: ErrorDetails = {},
+    readonly retryable = false,
+  ) {
+    super('kommo_error', message, { status, ...details });
+  }
+}
+
+/** Turns any thrown value into the JSON error result of design.md section 2. */
+export function toErrorResult(err: unknown): CallToolResult {
+  const payload =
+    err instanceof ToolError
+      ? err.toJSON()
+      : { error: 'internal_error', message: 'The server failed unexpectedly while handling this call; nothing more is known.' };
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify(payload) }] };
+}

@@ -1,0 +1,84 @@
+/**
+ * Reference data that changes rarely (account and its timezone, pipelines with stages, users, loss
+ * reasons), cached with a TTL so reports, questions and approval summaries do not fetch it each call.
+ * Concurrent callers share one in-flight request.
+ */
+import { LRUCache } from 'lru-cache';
+import type { KommoClient } from './client.js';
+import type { Account, LossReason, Pipeline, User } from './types.js';
+
+export interface ReferenceDataOptions {
+  ttlMs?: number;
+  /** IANA timezone that overrides the account's (KOMMO_TIMEZONE). */
+  timezone?: string;
+  now?: () => number;
+}
+
+type Entry = Account | Pipeline[] | User[] | LossReason[];
+
+export class ReferenceData {
+  private readonly cache: LRUCache<string, Entry>;
+  private readonly inflight = new Map<string, Promise<Entry>>();
+
+  constructor(
+    private readonly kommo: KommoClient,
+    private readonly options: ReferenceDataOptions = {},
+  ) {
+    const now = options.now ?? Date.now;
+    this.cache = new LRUCache<string, Entry>({
+      max: 16,
+      ttl: options.ttlMs ?? 10 * 60_000,
+      // lru-cache reads performance.now() unless told otherwise; tests move this clock.
+      perf: { now },
+    });
+  }
+
+  account(signal?: AbortSignal): Promise<Account> {
+    return this.load('account', () =>
+      this.kommo.getOne<Account>('/api/v4/account', { query: { with: 'datetime_settings,task_types' }, signal }),
+    ) as Promise<Account>;
+  }
+
+  /** The timezone days are cut in: the override, else the account's, else UTC. */
+  async timezone(signal?: AbortSignal): Promise<string> {
+    if (this.options.timezone) return this.options.timezone;
+    const account = await this.account(signal);
+    return account._embedded?.datetime_settings?.timezone ?? 'UTC';
+  }
+
+  pipelines(signal?: AbortSignal): Promise<Pipeline[]> {
+    return this.load('pipelines', async () => {
+      const body = await this.kommo.get<{ _embedded?: { pipelines?: Pipeline[] } }>('/api/v4/leads/pipelines', { signal });
+      return body?._embedded?.pipelines ?? [];
+    }) as Promise<Pipeline[]>;
+  }
+
+  users(signal?: AbortSignal): Promise<User[]> {
+    return this.load('users', () => this.kommo.listAll<User>('/api/v4/users', 'users', { signal, maxPages: 20 })) as Promise<User[]>;
+  }
+
+  lossReasons(signal?: AbortSignal): Promise<LossReason[]> {
+    return this.load('loss_reasons', async () => {
+      const body = await this.kommo.get<{ _embedded?: { loss_reasons?: LossReason[] } }>('/api/v4/leads/loss_reasons', { signal });
+      return body?._embedded?.loss_reasons ?? [];
+    }) as Promise<LossReason[]>;
+  }
+
+  /** Forgets everything, e.g. after a write that changes pipelines. */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  private async load(key: string, fetch: () => Promise<Entry>): Promise<Entry> {
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = fetch().finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const value = await pending;
+    this.cache.set(key, value);
+    return value;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `createServer(deps)`: an MCP server (no transport) that serves `tools/list` and `tools/call`
+ * straight from the tool catalogue through the policy middleware. We register the two handlers on
+ * the low-level server rather than using `registerTool`, because the SDK's own argument validation
+ * answers in its own words; ours must be the `invalid_arguments` JSON of design.md section 2.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { NotFound, toErrorResult } from './errors.js';
+import type { KommoClient } from './kommo/client.js';
+import type { ReferenceData } from './kommo/reference.js';
+import type { Logger } from './log.js';
+import { annotationsFor, type AnyTool } from '../tools/define.js';
+import { catalogue } from '../tools/index.js';
+import type { CallScope, Elicit, PolicyMiddleware } from '../policy/middleware.js';
+
+export const SERVER_NAME = 'kommo-mcp';
+export const SERVER_VERSION = '0.1.0';
+
+export interface ServerDeps {
+  kommo: KommoClient;
+  reference: ReferenceData;
+  middleware: PolicyMiddleware;
+  logger: Logger;
+  /** The credential this connection acts under; over stdio there is one client, one grant. */
+  grant?: string;
+  tools?: readonly AnyTool[];
+  now?: () => number;
+}
+
+export interface CreatedServer {
+  server: McpServer;
+  /** Tells the client the tool list changed (after a policy reload). */
+  notifyToolsChanged(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const INSTRUCTIONS =
+  'Tools for a Kommo CRM account (leads, contacts, companies, tasks, notes, pipelines, users, Salesbot, reports). ' +
+  'Calls pass a policy first: a refused call returns a JSON error whose "error" code and "message" say why and what to do next ' +
+  '(e.g. wait retryAfterSeconds, ask a person to approve). Ids are Kommo numeric ids; money is in the account currency.';
+
+export function createServer(deps: ServerDeps): CreatedServer {
+  const tools = deps.tools ?? catalogue;
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  const now = deps.now ?? Date.now;
+  const grant = deps.grant ?? 'stdio';
+  const mcp = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
+  );
+  const server = mcp.server;
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: deps.middleware.visibleTools(tools).map(describeTool),
+  }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const tool = byName.get(request.params.name);
+    if (!tool) {
+      return toErrorResult(new NotFound(`There is no tool named "${request.params.name}"; call tools/list to see the available tools.`));
+    }
+    const progressToken = request.params._meta?.progressToken;
+    const scope: CallScope = { grant, session: extra.sessionId ?? grant };
+    const elicit: Elicit | undefined = server.getClientCapabilities()?.elicitation
+      ? (params, { signal, timeoutMs }) =>
+          server.elicitInput(params, { relatedRequestId: extra.requestId, signal, timeout: timeoutMs })
+      : undefined;
+    return deps.middleware.call(tool, request.params.arguments, {
+      scope,
+      elicit,
+      toolContext: {
+        kommo: deps.kommo,
+        reference: deps.reference,
+        signal: extra.signal,
+        log: deps.logger,
+        now,
+        progress: async (progress, total, message) => {
+          if (progressToken === undefined) return;
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken, progress, ...(total !== undefined && { total }), ...(message && { message }) },
+          });
+        },
+      },
+    });
+  });
+
+  return {
+    server: mcp,
+    notifyToolsChanged: async () => {
+      if (server.transport) await server.sendToolListChanged();
+    },
+    close: () => mcp.close(),
+  };
+}
+
+const schemaCache = new WeakMap<AnyTool, Tool>();
+
+/** The tools/list entry of a tool; computed once per tool, since the catalogue is static data. */
+export function describeTool(tool: AnyTool): Tool {
+  let entry = schemaCache.get(tool);
+  if (!entry) {
+    entry = {
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: jsonSchema(tool.input, 'input') as Tool['inputSchema'],
+      ...(tool.output && { outputSchema: jsonSchema(tool.output, 'output') as Tool['outputSchema'] }),
+      annotations: annotationsFor(tool),
+    };
+    schemaCache.set(tool, entry);
+  }
+  return entry;
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io });
+  return rest;
+}

@@ -1,0 +1,129 @@
+/**
+ * End-to-end harness: the embedded sandbox on a loopback port chosen by the OS, the real server from
+ * `createServer`, and the official MCP `Client` linked to it. Tests assert on tool results and on the
+ * sandbox's request log (the exact Kommo requests made).
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { fileURLToPath } from 'node:url';
+import { KommoClient, type KommoClientOptions } from '../src/kommo/client.js';
+import { Pacer } from '../src/kommo/pacer.js';
+import { ReferenceData } from '../src/kommo/reference.js';
+import { silentLogger, type Logger } from '../src/log.js';
+import { startSandbox, type Sandbox, type SandboxOptions, type SandboxRequest } from '../src/sandbox/index.js';
+import { createServer, type CreatedServer } from '../src/server.js';
+import { PolicyMiddleware } from '../policy/middleware.js';
+
+export const ENTRY = fileURLToPath(new URL('../src/index.js', import.meta.url));
+
+export interface Harness {
+  client: Client;
+  sandbox: Sandbox;
+  app: CreatedServer;
+  kommo: KommoClient;
+  /** Calls a tool and returns the raw result. */
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  /** Calls a tool and returns its parsed JSON text (success or error). */
+  callJson(name: string, args?: Record<string, unknown>): Promise<{ isError: boolean; body: Record<string, unknown>; result: CallToolResult }>;
+  /** Requests the sandbox received since the last `resetLog()`. */
+  requests(): SandboxRequest[];
+  resetLog(): void;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  sandbox?: SandboxOptions;
+  /** Reuse a running sandbox (e.g. one large seeded sandbox for a whole file). */
+  sharedSandbox?: Sandbox;
+  middleware?: PolicyMiddleware;
+  client?: Partial<KommoClientOptions>;
+  capabilities?: ClientCapabilities;
+  logger?: Logger;
+  now?: () => number;
+  timezone?: string;
+  /** Lets a test install request handlers (e.g. elicitation) on the client before it connects. */
+  setupClient?: (client: Client) => void;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sandbox = options.sharedSandbox ?? (await startSandbox({ rps: 0, ...options.sandbox }));
+  const logger = options.logger ?? silentLogger;
+  const kommo = new KommoClient({
+    baseUrl: sandbox.url,
+    token: sandbox.token,
+    pacer: new Pacer(1000),
+    baseBackoffMs: 1,
+    maxBackoffMs: 5,
+    timeoutMs: 5000,
+    logger,
+    ...options.client,
+  });
+  const reference = new ReferenceData(kommo, { ...(options.timezone && { timezone: options.timezone }), ...(options.now && { now: options.now }) });
+  const app = createServer({
+    kommo,
+    reference,
+    middleware: options.middleware ?? new PolicyMiddleware(),
+    logger,
+    ...(options.now && { now: options.now }),
+  });
+  const client = new Client({ name: 'kommo-mcp-test', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
+  options.setupClient?.(client);
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await app.server.connect(serverTransport);
+  await client.connect(clientTransport);
+  sandbox.clearRequests();
+
+  const call = async (name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> =>
+    (await client.callTool({ name, arguments: args })) as CallToolResult;
+
+  return {
+    client,
+    sandbox,
+    app,
+    kommo,
+    call,
+    async callJson(name, args) {
+      const result = await call(name, args);
+      return { isError: result.isError === true, body: parseText(result), result };
+    },
+    requests: () => [...sandbox.requests],
+    resetLog: () => sandbox.clearRequests(),
+    async close() {
+      await client.close();
+      await app.close();
+      if (!options.sharedSandbox) await sandbox.close();
+    },
+  };
+}
+
+export function parseText(result: CallToolResult): Record<string, unknown> {
+  const first = result.content[0];
+  if (!first || first.type !== 'text') throw new Error('tool result has no text content');
+  return JSON.parse(first.text) as Record<string, unknown>;
+}
+
+/**
+ * Starts the built server (`dist/src/index.js`) as a child process over stdio, as an MCP client
+ * would, and connects the official Client to it. stderr is collected for assertions.
+ */
+export async function spawnServer(
+  args: string[],
+  env: Record<string, string>,
+  capabilities: ClientCapabilities = {},
+): Promise<{ client: Client; stderr: () => string; close: () => Promise<void> }> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [ENTRY, ...args],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const client = new Client({ name: 'kommo-mcp-e2e', version: '1.0.0' }, { capabilities });
+  await client.connect(transport);
+  return { client, stderr: () => stderr, close: () => client.close() };
+}

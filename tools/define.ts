@@ -1,0 +1,65 @@
+/**
+ * A tool is pure data: name, texts, kind, zod input, optional output schema and a `run` function.
+ * Annotations follow from the kind, so read-only presets and policies filter data, not code paths.
+ */
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { KommoClient } from '../src/kommo/client.js';
+import type { ReferenceData } from '../src/kommo/reference.js';
+import type { Logger } from '../src/log.js';
+
+export type ToolKind = 'read' | 'write' | 'execute';
+
+export interface ToolContext {
+  kommo: KommoClient;
+  /** Cached reference data (account, timezone, pipelines, users, loss reasons). */
+  reference: ReferenceData;
+  /** Aborted when the client cancels the call. */
+  signal: AbortSignal;
+  log: Logger;
+  /** Wall clock in ms, injectable for tests. */
+  now: () => number;
+  /** Sends notifications/progress when the client asked for it; otherwise does nothing. */
+  progress: (progress: number, total?: number, message?: string) => Promise<void>;
+}
+
+export type ToolInput = z.ZodObject<z.ZodRawShape>;
+
+export interface ToolDefinition<I extends ToolInput = ToolInput> {
+  name: string;
+  title: string;
+  /** Written for an LLM: what it does, when to use it, units. */
+  description: string;
+  kind: ToolKind;
+  input: I;
+  output?: z.ZodType;
+  /** Set only where the kind's defaults are wrong for this tool (e.g. idempotent pin/unpin). */
+  annotations?: Partial<ToolAnnotations>;
+  run(args: z.infer<I>, ctx: ToolContext): Promise<Record<string, unknown>>;
+  /**
+   * For approvals: a plain-language account of what the call will do, reading the current record
+   * from Kommo when that makes the change clear ("moves from Negotiation to Closed - won").
+   */
+  describe?(args: z.infer<I>, ctx: ToolContext): Promise<string>;
+}
+
+/** The catalogue's view of a tool: arguments arrive already validated against `input`. */
+export type AnyTool = ToolDefinition<ToolInput>;
+
+/**
+ * Type-checks `run` and `describe` against the tool's own zod input, then erases that type for the
+ * catalogue (the middleware only ever calls them with `input.parse` output).
+ */
+export function defineTool<I extends ToolInput>(tool: ToolDefinition<I>): AnyTool {
+  return tool as unknown as AnyTool;
+}
+
+export function annotationsFor(tool: AnyTool): ToolAnnotations {
+  const base: ToolAnnotations =
+    tool.kind === 'read'
+      ? { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true }
+      : tool.kind === 'write'
+        ? { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }
+        : { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+  return { title: tool.title, ...base, ...tool.annotations };
+}
