@@ -3,7 +3,7 @@ import { KommoError } from '../src/errors.js';
 import type { Lead } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';
-import { leadName, price, recordId } from './schemas.js';
+import { leadName, pipelineId, price, responsibleUserId, statusId } from './schemas.js';
 
 interface Created {
   _embedded?: { leads?: Array<{ id: number }> };
@@ -14,14 +14,16 @@ export default defineTool({
   title: 'Create a lead',
   description:
     'Creates one lead (deal) and returns the full record as Kommo stored it. Without pipeline_id/status_id Kommo puts it in the ' +
-    "main pipeline's first stage; get_pipelines lists the ids. price is a whole number in the account currency.",
+    "main pipeline's first stage; get_pipelines lists the ids. price is a whole number in the account currency; " +
+    'responsible_user_id (from get_users) assigns the lead to someone.',
   kind: 'write',
   input: z
     .object({
       name: leadName.describe('Lead name, e.g. "Renovação Acme 2026".'),
       price: price.optional(),
-      status_id: recordId('Stage id (from get_pipelines)').optional(),
-      pipeline_id: recordId('Pipeline id (from get_pipelines)').optional(),
+      status_id: statusId.optional(),
+      pipeline_id: pipelineId.optional(),
+      responsible_user_id: responsibleUserId.optional().describe('Id of the user the lead is assigned to (from get_users); default: the token\'s user.'),
     })
     .strict(),
   async run(args, { kommo, signal, log }) {

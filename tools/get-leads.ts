@@ -1,21 +1,79 @@
 import { z } from 'zod';
+import type { Query } from '../src/kommo/query.js';
 import { defineTool } from './define.js';
 import { listPage } from './listing.js';
-import { paging } from './schemas.js';
+import { isoDate, paging, pipelineId, responsibleUserId, searchQuery, statusId, utcDayBounds } from './schemas.js';
+
+const dayFilter = (what: string) => isoDate.optional().describe(`${what}, YYYY-MM-DD (UTC day, inclusive).`);
+
+/** `filter[<field>][from|to]` in unix seconds from two optional inclusive UTC days. */
+function dayRange(field: string, from: string | undefined, to: string | undefined): Query {
+  return {
+    [`filter[${field}][from]`]: from === undefined ? undefined : utcDayBounds(from).from,
+    [`filter[${field}][to]`]: to === undefined ? undefined : utcDayBounds(to).to,
+  };
+}
 
 export default defineTool({
   name: 'get_leads',
   title: 'List leads',
   description:
-    'Lists leads (deals) a page at a time, 50 per page by default (max 250). Optional "query" searches names, phones, e-mails ' +
-    'and other filled fields. The answer says has_more and next_page; an empty page means no (more) matches.',
+    'Lists leads (deals) a page at a time, 50 per page by default (max 250), newest first unless order_by/order_dir say otherwise. ' +
+    'Optional "query" searches names, phones, e-mails and other filled fields. Filters: created_from/created_to and ' +
+    'updated_from/updated_to (YYYY-MM-DD, whole UTC days, inclusive), pipeline_id, status_id (needs pipeline_id; ids from get_pipelines), ' +
+    'responsible_user_id (from get_users). The answer says has_more and next_page; an empty page means no (more) matches.',
   kind: 'read',
   input: z
     .object({
       ...paging,
-      query: z.string().trim().min(1).max(255).optional().describe('Free-text search over the lead and its filled fields.'),
+      query: searchQuery('Free-text search over the lead and its filled fields.'),
+      order_by: z.enum(['created_at', 'updated_at', 'id']).optional().describe('Sort field. Default created_at.'),
+      order_dir: z.enum(['asc', 'desc']).optional().describe('Sort direction. Default desc (newest first).'),
+      created_from: dayFilter('Only leads created on or after this day'),
+      created_to: dayFilter('Only leads created on or before this day'),
+      updated_from: dayFilter('Only leads last changed on or after this day'),
+      updated_to: dayFilter('Only leads last changed on or before this day'),
+      pipeline_id: pipelineId.optional().describe('Only leads in this pipeline (id from get_pipelines).'),
+      status_id: statusId.optional().describe('Only leads in this stage of pipeline_id (id from get_pipelines; needs pipeline_id).'),
+      responsible_user_id: responsibleUserId.optional(),
     })
-    .strict(),
-  run: ({ limit, page, query }, { kommo, signal }) =>
-    listPage(kommo, { path: '/api/v4/leads', key: 'leads', limit, page, query: { query, with: 'contacts' }, signal }),
+    .strict()
+    .superRefine((args, ctx) => {
+      if (args.status_id !== undefined && args.pipeline_id === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipeline_id'],
+          message: 'status_id needs pipeline_id: stage ids such as 142/143 exist in every pipeline (get_pipelines lists them).',
+        });
+      }
+      for (const [from, to] of [['created_from', 'created_to'], ['updated_from', 'updated_to']] as const) {
+        const a = args[from];
+        const b = args[to];
+        if (a !== undefined && b !== undefined && a > b) {
+          ctx.addIssue({ code: 'custom', path: [to], message: `${to} is before ${from}.` });
+        }
+      }
+    }),
+  run: (args, { kommo, signal }) => {
+    const { limit, page, query, pipeline_id, status_id } = args;
+    const byStage = status_id !== undefined && pipeline_id !== undefined;
+    return listPage(kommo, {
+      path: '/api/v4/leads',
+      key: 'leads',
+      limit,
+      page,
+      query: {
+        query,
+        with: 'contacts',
+        [`order[${args.order_by ?? 'created_at'}]`]: args.order_dir ?? 'desc',
+        ...dayRange('created_at', args.created_from, args.created_to),
+        ...dayRange('updated_at', args.updated_from, args.updated_to),
+        'filter[pipeline_id]': byStage ? undefined : pipeline_id,
+        'filter[statuses][0][pipeline_id]': byStage ? pipeline_id : undefined,
+        'filter[statuses][0][status_id]': byStage ? status_id : undefined,
+        'filter[responsible_user_id]': args.responsible_user_id,
+      },
+      signal,
+    });
+  },
 });

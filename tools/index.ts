@@ -7,12 +7,44 @@ import createLead from './create-lead.js';
 import getAccount from './get-account.js';
 import getLead from './get-lead.js';
 import getLeads from './get-leads.js';
+import addNote from './add-note.js';
+import createTask from './create-task.js';
+import getCompanies from './get-companies.js';
+import getContacts from './get-contacts.js';
+import getLossReason from './get-loss-reason.js';
+import getLossReasons from './get-loss-reasons.js';
+import getNotes from './get-notes.js';
+import getPipelines from './get-pipelines.js';
+import getTasks from './get-tasks.js';
+import getUsers from './get-users.js';
+import moveLead from './move-lead.js';
+import pinNote from './pin-note.js';
+import runSalesbot from './run-salesbot.js';
+import stopSalesbot from './stop-salesbot.js';
+import unpinNote from './unpin-note.js';
+import updateLead from './update-lead.js';
 
 export const catalogue: readonly AnyTool[] = [
   getAccount,
   getLeads,
   getLead,
   createLead,
+  updateLead,
+  moveLead,
+  getPipelines,
+  getContacts,
+  getCompanies,
+  getTasks,
+  createTask,
+  getUsers,
+  getLossReasons,
+  getLossReason,
+  getNotes,
+  addNote,
+  pinNote,
+  unpinNote,
+  runSalesbot,
+  stopSalesbot,
 ];
 
 export const toolNames: readonly string[] = catalogue.map((t) => t.name);

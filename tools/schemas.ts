@@ -33,6 +33,17 @@ export const price = z
 
 export const leadName = z.string().trim().min(1).max(MAX_NAME);
 
+/** Free text such as a note or task body. */
+export const longText = (what: string) => z.string().trim().min(1).max(MAX_TEXT).describe(what);
+
+/** Free-text search as Kommo's `query` parameter understands it. */
+export const searchQuery = (what: string) => z.string().trim().min(1).max(MAX_NAME).optional().describe(what);
+
+export const pipelineId = recordId('Pipeline id, from get_pipelines');
+export const statusId = recordId('Stage (status) id, from get_pipelines; 142 = Closed - won and 143 = Closed - lost exist in every pipeline');
+export const botId = recordId('Salesbot id, shown in Kommo under Settings > Salesbot');
+export const responsibleUserId = recordId('Id of the responsible user, from get_users');
+
 /** A calendar date written YYYY-MM-DD that really exists (no 2026-02-30). */
 export const isoDate = z
   .string()
@@ -41,5 +52,58 @@ export const isoDate = z
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
   }, 'Not a real calendar date.');
+
+/** First and last second (unix seconds) of a YYYY-MM-DD day in UTC. */
+export function utcDayBounds(day: string): { from: number; to: number } {
+  const from = Date.parse(`${day}T00:00:00Z`) / 1000;
+  return { from, to: from + 86_399 };
+}
+
+const YEAR_2000 = 946_684_800;
+const YEAR_2100 = 4_102_444_800;
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/**
+ * A moment as Kommo stores it (unix seconds). Also takes an ISO 8601 date-time with a zone
+ * ("2026-03-01T15:00:00-03:00" or "...Z") and converts it; a bare local time is refused because its
+ * zone would be a guess. Milliseconds and out-of-range numbers are refused with a message that says
+ * which mistake it looks like.
+ */
+export const unixTime = (what: string) =>
+  z
+    .union([z.number().int(), z.string().trim()], {
+      error: 'Use unix seconds (an integer) or an ISO 8601 date-time with a zone, e.g. "2026-03-01T15:00:00-03:00".',
+    })
+    .transform((value, ctx): number => {
+      let seconds: number;
+      if (typeof value === 'string') {
+        if (!isoDateTime.safeParse(value).success) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'Not an ISO 8601 date-time with a zone; write e.g. "2026-03-01T15:00:00Z" or "2026-03-01T15:00:00-03:00", or pass unix seconds.',
+          });
+          return z.NEVER;
+        }
+        seconds = Math.floor(Date.parse(value) / 1000);
+      } else {
+        seconds = value;
+      }
+      if (seconds > YEAR_2100) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            seconds > 100_000_000_000
+              ? 'This looks like milliseconds; Kommo takes unix seconds (divide by 1000).'
+              : 'The time is after the year 2100; check the value (unix seconds).',
+        });
+        return z.NEVER;
+      }
+      if (seconds < YEAR_2000) {
+        ctx.addIssue({ code: 'custom', message: 'The time is before the year 2000; pass unix seconds (e.g. 1767225600 = 2026-01-01) or an ISO date-time.' });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .describe(`${what}: unix seconds (e.g. 1772377200) or an ISO 8601 date-time with a zone (e.g. "2026-03-01T15:00:00-03:00").`);
 
 export const paging = { limit, page };

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { KommoError } from '../src/errors.js';
+import type { Note } from '../src/kommo/types.js';
+import { defineTool } from './define.js';
+import { readBack } from './read-back.js';
+import { entityType, longText, MAX_NAME, recordId } from './schemas.js';
+
+interface Created {
+  _embedded?: { notes?: Array<{ id: number }> };
+}
+
+export default defineTool({
+  name: 'add_note',
+  title: 'Add a note',
+  description:
+    'Adds a text note to the timeline of a lead, contact or company and returns it as Kommo stored it. ' +
+    'note_type "common" (default) is an ordinary note; "service_message" shows as a message from a named service ' +
+    '(pass "service", e.g. "AI assistant"). Use get_notes to read notes and pin_note to pin one.',
+  kind: 'write',
+  input: z
+    .object({
+      entity_type: entityType,
+      entity_id: recordId('Id of the lead, contact or company'),
+      text: longText('The note text.'),
+      note_type: z
+        .enum(['common', 'service_message'])
+        .default('common')
+        .describe('"common" (default): an ordinary text note; "service_message": a note shown as coming from "service".'),
+      service: z.string().trim().min(1).max(MAX_NAME).optional().describe('Name shown as the sender of a service_message note.'),
+    })
+    .strict()
+    .superRefine((args, ctx) => {
+      if (args.note_type === 'service_message' && args.service === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['service'], message: 'A service_message note needs "service", the name it is shown as coming from.' });
+      }
+      if (args.note_type === 'common' && args.service !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['service'], message: '"service" is only used with note_type "service_message".' });
+      }
+    }),
+  async describe({ entity_type, entity_id, text }) {
+    return `Add a note to ${entity_type} ${entity_id}: "${text}".`;
+  },
+  async run({ entity_type, entity_id, text, note_type, service }, { kommo, signal, log }) {
+    const params = note_type === 'service_message' ? { service, text } : { text };
+    const created = await kommo.post<Created>(`/api/v4/${entity_type}/notes`, [{ entity_id, note_type, params }], { signal });
+    const id = created?._embedded?.notes?.[0]?.id;
+    if (id === undefined) throw new KommoError('Kommo accepted the note but returned no id; check the record before retrying.', 200);
+    const note = await readBack<Note>(kommo, `/api/v4/${entity_type}/notes/${id}`, { signal, log });
+    return { created: true, id, note };
+  },
+});

@@ -1,0 +1,35 @@
+/**
+ * pin_note and unpin_note are one operation with two directions: same arguments, same endpoint
+ * shape (POST …/notes/{id}/pin|unpin, no body, 204), and an explicit result, since Kommo says nothing.
+ */
+import { z } from 'zod';
+import { defineTool, type AnyTool } from './define.js';
+import { entityType, recordId } from './schemas.js';
+
+export function notePinningTool(action: 'pin' | 'unpin'): AnyTool {
+  const pinned = action === 'pin';
+  return defineTool({
+    name: `${action}_note`,
+    title: pinned ? 'Pin a note' : 'Unpin a note',
+    description: pinned
+      ? 'Pins a note to the top of the timeline of its lead, contact or company. Note ids come from get_notes (or add_note). ' +
+        'Pinning an already pinned note changes nothing.'
+      : 'Unpins a pinned note, so it returns to its place in the timeline. Note ids come from get_notes. ' +
+        'Unpinning a note that is not pinned changes nothing.',
+    kind: 'write',
+    annotations: { idempotentHint: true },
+    input: z
+      .object({
+        entity_type: entityType.describe('Kind of record the note belongs to: "leads", "contacts" or "companies".'),
+        note_id: recordId('Note id, from get_notes'),
+      })
+      .strict(),
+    async describe({ entity_type, note_id }) {
+      return `${pinned ? 'Pin' : 'Unpin'} note ${note_id} of ${entity_type}.`;
+    },
+    async run({ entity_type, note_id }, { kommo, signal }) {
+      await kommo.post(`/api/v4/${entity_type}/notes/${note_id}/${action}`, undefined, { signal, notFound: `Note ${note_id} of ${entity_type}` });
+      return { pinned, note_id, entity_type };
+    },
+  });
+}

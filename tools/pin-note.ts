@@ -1,0 +1,3 @@
+import { notePinningTool } from './note-pinning.js';
+
+export default notePinningTool('pin');

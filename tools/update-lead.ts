@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { Lead } from '../src/kommo/types.js';
+import { defineTool } from './define.js';
+import { readBack } from './read-back.js';
+import { leadName, pipelineId, price, recordId, responsibleUserId, statusId } from './schemas.js';
+
+const CHANGEABLE = ['name', 'price', 'status_id', 'pipeline_id', 'loss_reason_id', 'responsible_user_id'] as const;
+
+export default defineTool({
+  name: 'update_lead',
+  title: 'Update a lead',
+  description:
+    'Changes fields of one lead (deal) and returns the lead as Kommo stored it. Pass the lead id and at least one of: name, price ' +
+    '(whole number in the account currency), status_id and pipeline_id (from get_pipelines), loss_reason_id (from get_loss_reasons), ' +
+    'responsible_user_id (from get_users). Values given overwrite the current ones; fields left out stay unchanged. ' +
+    'To only change the stage, move_lead is simpler and reports from/to.',
+  kind: 'write',
+  // Overwrites existing values: an agent should treat it as a change that loses the previous value.
+  annotations: { destructiveHint: true },
+  input: z
+    .object({
+      id: recordId('Lead id'),
+      name: leadName.describe('New lead name.').optional(),
+      price: price.optional(),
+      status_id: statusId.optional(),
+      pipeline_id: pipelineId.optional(),
+      loss_reason_id: recordId('Loss reason id, from get_loss_reasons; meaningful with status 143 (Closed - lost)').optional(),
+      responsible_user_id: responsibleUserId.optional(),
+    })
+    .strict()
+    .refine((args) => CHANGEABLE.some((field) => args[field] !== undefined), {
+      message: `Nothing to change: pass at least one of ${CHANGEABLE.join(', ')} besides id.`,
+    }),
+  async describe({ id, ...changes }) {
+    return `Update lead ${id}: set ${Object.entries(changes).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')}.`;
+  },
+  async run({ id, ...changes }, { kommo, signal, log }) {
+    await kommo.patch(`/api/v4/leads/${id}`, changes, { signal, notFound: `Lead ${id}` });
+    const lead = await readBack<Lead>(kommo, `/api/v4/leads/${id}`, { signal, log });
+    return { updated: true, id, lead };
+  },
+});
