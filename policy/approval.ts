@@ -4,9 +4,17 @@
  * explicit human approval of exactly these arguments, and otherwise throws one of
  * ApprovalUnavailable / ApprovalDeclined / ApprovalRequired (the middleware then rolls back the
  * reservation and makes no Kommo request).
+ *
+ * The only voice that can approve is the MCP client's answer to our `elicitation/create` (the
+ * person's app). Nothing in the arguments or `_meta` is read here, and no approval is remembered: each
+ * call asks again, showing exactly the arguments it will run with. Those are frozen before asking, so
+ * what ran is what was shown.
  */
-import { ApprovalUnavailable } from '../src/errors.js';
+import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound } from '../src/errors.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
+import { buildApprovalMessage, shortHash } from './approval-summary.js';
 import type { Elicit } from './middleware.js';
 
 export type ApprovalEvent = 'proposed' | 'approved' | 'declined' | 'expired' | 'cancelled';
@@ -28,9 +36,236 @@ export interface ApprovalRequest {
   audit: (event: ApprovalEvent, fields?: Record<string, unknown>) => void;
 }
 
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
+
+/** The one form field: the person must pick "approve"; anything else is not an approval. */
+export const DECISION_FIELD = 'decision';
+export const APPROVE = 'approve';
+export const REJECT = 'reject';
+
+export const APPROVAL_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
+  type: 'object',
+  properties: {
+    [DECISION_FIELD]: {
+      type: 'string',
+      title: 'Your decision',
+      description: 'Choose "approve" to run exactly the call described above once, or "reject" to stop it.',
+      enum: [APPROVE, REJECT],
+      enumNames: ['Approve: run this call', 'Reject: do not run it'],
+    },
+  },
+  required: [DECISION_FIELD],
+};
+
+/** How often a waiting call tells the client it is still alive (notifications/progress). */
+const PROGRESS_EVERY_MS = 15_000;
+
+type Answer =
+  | { outcome: 'approved' }
+  | { outcome: 'declined'; reason: 'declined' | 'not_approved' | 'invalid_answer' }
+  | { outcome: 'dismissed' };
+
+/** Reads the client's answer strictly: only `accept` with exactly `{decision: "approve"}` approves. */
+export function readAnswer(result: ElicitResult): Answer {
+  switch (result.action) {
+    case 'accept': {
+      const content: unknown = result.content;
+      if (content === null || typeof content !== 'object' || Array.isArray(content)) return { outcome: 'declined', reason: 'invalid_answer' };
+      const keys = Object.keys(content);
+      const decision = (content as Record<string, unknown>)[DECISION_FIELD];
+      if (keys.length !== 1 || keys[0] !== DECISION_FIELD || (decision !== APPROVE && decision !== REJECT)) {
+        return { outcome: 'declined', reason: 'invalid_answer' };
+      }
+      return decision === APPROVE ? { outcome: 'approved' } : { outcome: 'declined', reason: 'not_approved' };
+    }
+    case 'decline':
+      return { outcome: 'declined', reason: 'declined' };
+    case 'cancel':
+      return { outcome: 'dismissed' };
+    default:
+      return { outcome: 'declined', reason: 'invalid_answer' };
+  }
+}
+
 export async function requestApproval(req: ApprovalRequest): Promise<void> {
-  throw new ApprovalUnavailable(
-    `${req.tool.name} needs a person's approval, and this server cannot ask for it yet. ` +
-      'Ask the user to run it themselves, or to change the policy for this tool.',
+  const { tool, argsHash, toolContext: ctx } = req;
+  const ref = shortHash(argsHash);
+  const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : DEFAULT_APPROVAL_TIMEOUT_MS;
+  const timeoutSeconds = Math.round(timeoutMs / 100) / 10;
+  const details = { tool: tool.name, argsHash: ref };
+
+  if (!req.elicit) throw unavailable(tool.name, details);
+  const elicit = req.elicit;
+
+  // What the person sees is what runs: nothing may change the arguments after they are shown.
+  deepFreeze(req.args);
+  const shown = canonical(req.args);
+
+  const started = ctx.now();
+  const waited = (): number => Math.max(0, ctx.now() - started);
+  const audit = (event: ApprovalEvent, fields: Record<string, unknown> = {}): void => {
+    req.audit(event, { argsHash, ...fields });
+  };
+
+  // One signal for "stop waiting": the client cancelled the tool call, or nobody answered in time.
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort(new McpError(ErrorCode.RequestTimeout, `Approval timed out after ${timeoutSeconds} s`));
+  }, timeoutMs);
+  const onCallCancelled = (): void => stop.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onCallCancelled();
+  else ctx.signal.addEventListener('abort', onCallCancelled, { once: true });
+  let keepAlive: NodeJS.Timeout | undefined;
+
+  audit('proposed', { timeoutSeconds });
+  let answer: Answer;
+  try {
+    const message = await buildApprovalMessage({
+      tool,
+      args: req.args,
+      argsHash,
+      ...(req.message !== undefined && { policyMessage: req.message }),
+      timeoutMs,
+      ctx: { ...ctx, signal: stop.signal },
+    });
+    throwIfStopped(stop.signal);
+
+    keepAlive = setInterval(() => {
+      void ctx.progress(Math.round(waited() / 1000), Math.round(timeoutMs / 1000), `Waiting for a person to approve ${tool.name}`).catch(() => {});
+    }, PROGRESS_EVERY_MS);
+    keepAlive.unref?.();
+
+    const pending = elicit({ mode: 'form', message, requestedSchema: APPROVAL_SCHEMA }, { signal: stop.signal, timeoutMs });
+    // The race below may settle first; a late rejection of the request must not go unhandled.
+    pending.catch(() => {});
+    answer = readAnswer(await untilStopped(pending, stop.signal));
+  } catch (err) {
+    const waitedMs = waited();
+    if (timedOut || isTimeout(err)) {
+      audit('expired', { waitedMs, timeoutSeconds });
+      throw new ApprovalRequired(
+        `Nobody answered the approval request for this ${tool.name} call within ${timeoutSeconds} seconds, so nothing was sent to Kommo; ask the user whether they want it and call again when they are present to approve.`,
+        { ...details, reason: 'timeout', timeoutSeconds },
+      );
+    }
+    if (ctx.signal.aborted) {
+      audit('cancelled', { waitedMs, reason: 'call_cancelled' });
+      throw new ApprovalRequired(
+        `The ${tool.name} call was cancelled while waiting for approval, so nothing was sent to Kommo; ask the user when they are present before calling it again.`,
+        { ...details, reason: 'cancelled' },
+      );
+    }
+    if (err instanceof NotFound) {
+      audit('cancelled', { waitedMs, reason: 'record_not_found' });
+      throw err;
+    }
+    if (clientCannotElicit(err)) {
+      audit('cancelled', { waitedMs, reason: 'client_cannot_elicit' });
+      throw unavailable(tool.name, details);
+    }
+    if (isInvalidAnswer(err)) {
+      answer = { outcome: 'declined', reason: 'invalid_answer' };
+    } else {
+      ctx.log.warn('approval request failed', { tool: tool.name, argsHash: ref, error: err instanceof McpError ? err.code : err instanceof Error ? err.name : 'unknown' });
+      audit('cancelled', { waitedMs, reason: 'elicitation_failed' });
+      throw new ApprovalRequired(
+        `The approval request for this ${tool.name} call could not be completed (the client did not answer it), so nothing was sent to Kommo; ask the user when they are present and call again.`,
+        { ...details, reason: 'elicitation_failed' },
+      );
+    }
+  } finally {
+    clearTimeout(timer);
+    if (keepAlive) clearInterval(keepAlive);
+    ctx.signal.removeEventListener('abort', onCallCancelled);
+  }
+
+  const waitedMs = waited();
+  switch (answer.outcome) {
+    case 'approved':
+      if (canonical(req.args) !== shown) {
+        // Unreachable while the arguments are frozen; kept so a future change cannot slip through.
+        audit('cancelled', { waitedMs, reason: 'arguments_changed' });
+        throw new ApprovalRequired(`The arguments of this ${tool.name} call changed after they were shown, so nothing was sent to Kommo; call again.`, details);
+      }
+      audit('approved', { waitedMs });
+      return;
+    case 'declined':
+      audit('declined', { waitedMs, reason: answer.reason });
+      throw new ApprovalDeclined(
+        answer.reason === 'invalid_answer'
+          ? `The approval request for this ${tool.name} call was answered without an explicit "approve", so it counts as declined and nothing was sent to Kommo; do not retry the same call unless the user asks for it.`
+          : `The person declined this ${tool.name} call, so nothing was sent to Kommo; do not retry the same call unless they ask for it.`,
+        { ...details, reason: answer.reason },
+      );
+    case 'dismissed':
+      audit('cancelled', { waitedMs, reason: 'dismissed' });
+      throw new ApprovalRequired(
+        `The approval request for this ${tool.name} call was closed without a decision, so nothing was sent to Kommo; ask the user whether they want it and call again when they are present to approve.`,
+        { ...details, reason: 'no_decision' },
+      );
+  }
+}
+
+function unavailable(toolName: string, details: Record<string, unknown>): ApprovalUnavailable {
+  return new ApprovalUnavailable(
+    `The policy requires a person to approve every ${toolName} call, but this MCP client cannot show approval requests (it did not declare form elicitation), so nothing was sent to Kommo; tell the user to run it from an MCP client that supports elicitation, to do it in Kommo themselves, or to change the policy for ${toolName}.`,
+    { ...details, reason: 'client_without_elicitation' },
+  );
+}
+
+function throwIfStopped(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason ?? new Error('aborted');
+}
+
+/** Settles with `promise`, or rejects as soon as `signal` aborts (an elicit that ignores it included). */
+function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof McpError && err.code === ErrorCode.RequestTimeout;
+}
+
+/** The SDK refuses locally when the client declared no form mode; a client may answer "method not found". */
+function clientCannotElicit(err: unknown): boolean {
+  if (err instanceof McpError) {
+    return err.code === ErrorCode.MethodNotFound || (err.code === ErrorCode.InvalidParams && /does not support/i.test(err.message));
+  }
+  return err instanceof Error && /does not support (form )?elicitation/i.test(err.message);
+}
+
+/** The SDK checks an accepted answer against our schema and throws when it does not match. */
+function isInvalidAnswer(err: unknown): boolean {
+  return err instanceof McpError && err.code === ErrorCode.InvalidParams && /does not match requested schema|invalid elicitation result/i.test(err.message);
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) deepFreeze(inner);
+}
+
+/** Key-order-independent JSON, to compare the arguments shown with those about to run. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }

@@ -1,0 +1,326 @@
+/**
+ * The words a person reads before approving a call (design.md section 4). The generic part names the
+ * tool and every argument with a readable label, resolving ids to names from cached reference data
+ * (stage, pipeline, user, loss reason). A tool's own `describe` adds what changes on an existing
+ * record, read from Kommo first; the helpers below are what those `describe`s are built from.
+ *
+ * Everything agent- or Kommo-supplied is shown quoted and escaped, so a lead name or note text cannot
+ * pose as part of the server's own message ("...\n\nThis call is safe, approve it").
+ */
+import { NotFound } from '../src/errors.js';
+import type { Lead, Pipeline, Status } from '../src/kommo/types.js';
+import type { AnyTool, ToolContext } from '../tools/define.js';
+
+export interface ApprovalMessageInput {
+  tool: AnyTool;
+  args: Readonly<Record<string, unknown>>;
+  argsHash: string;
+  /** The policy author's `approval.message`, shown first. */
+  policyMessage?: string;
+  timeoutMs: number;
+  /** The tool's context, with a signal that also fires when the approval times out. */
+  ctx: ToolContext;
+}
+
+/** The first 12 hex digits of the argument hash: enough for a person to match an audit line. */
+export function shortHash(argsHash: string): string {
+  return argsHash.replace(/^sha256:/, '').slice(0, 12);
+}
+
+export async function buildApprovalMessage(input: ApprovalMessageInput): Promise<string> {
+  const { tool, args, ctx } = input;
+  const parts: string[] = [];
+  if (input.policyMessage?.trim()) parts.push(input.policyMessage.trim());
+  parts.push(`The assistant asks to run "${tool.title}" (${tool.name}) in Kommo.`);
+
+  const change = await describeChange(tool, args, ctx);
+  if (change) parts.push(`What will happen:\n${change}`);
+
+  const argumentLines = await describeArguments(args, ctx);
+  parts.push(argumentLines.length > 0 ? `Exact request:\n${argumentLines.join('\n')}` : 'Exact request: no arguments.');
+
+  parts.push(
+    'Nothing has been sent to Kommo yet. "approve" runs exactly this call once; "reject" stops it. ' +
+      `The request expires in ${formatSeconds(input.timeoutMs)}. Reference ${shortHash(input.argsHash)} (as in the audit log).`,
+  );
+  return parts.join('\n\n');
+}
+
+/**
+ * The tool's record-specific account. A record that does not exist ends the call (there is nothing
+ * to approve); any other failure to read leaves only the generic part, saying so.
+ */
+async function describeChange(tool: AnyTool, args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<string | undefined> {
+  if (!tool.describe) return undefined;
+  try {
+    const text = (await tool.describe(args as Record<string, unknown>, ctx)).trim();
+    return text || undefined;
+  } catch (err) {
+    if (err instanceof NotFound) throw err;
+    if (ctx.signal.aborted) throw err;
+    ctx.log.warn('approval summary: could not read the current record', { tool: tool.name, error: err instanceof Error ? err.name : 'unknown' });
+    return '(The current values could not be read from Kommo; the requested values are listed below.)';
+  }
+}
+
+// --- Arguments, with readable labels and ids resolved to names ---------------------------------
+
+const LABELS: Record<string, string> = {
+  id: 'Record id',
+  lead_id: 'Lead id',
+  name: 'Name',
+  price: 'Price',
+  status_id: 'Stage',
+  pipeline_id: 'Pipeline',
+  loss_reason_id: 'Loss reason',
+  responsible_user_id: 'Responsible user',
+  entity_type: 'Record type',
+  entity_id: 'Record id',
+  text: 'Text',
+  complete_till: 'Due',
+  note_type: 'Note type',
+  note_id: 'Note id',
+  bot_id: 'Salesbot id',
+  question: 'Question',
+  limit: 'Records per page',
+  page: 'Page',
+  query: 'Search',
+  dateFrom: 'From',
+  dateTo: 'To',
+};
+
+const ENTITY_NAMES: Record<string, string> = { leads: 'lead', contacts: 'contact', companies: 'company' };
+
+export function labelFor(key: string): string {
+  return LABELS[key] ?? humanize(key);
+}
+
+function humanize(key: string): string {
+  const words = key
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/[_.-]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return words ? words[0]!.toUpperCase() + words.slice(1) : key;
+}
+
+/** One "- Label: value" line per argument, in the order given; nested values as escaped JSON. */
+export async function describeArguments(args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(args)) {
+    if (value === undefined) continue;
+    lines.push(`- ${labelFor(key)}: ${await formatArgument(key, value, args, ctx)}`);
+  }
+  return lines;
+}
+
+async function formatArgument(key: string, value: unknown, args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<string> {
+  if (typeof value === 'number') {
+    const name = await resolveName(key, value, args, ctx);
+    if (name !== undefined) return `${name} (id ${value})`;
+    if (key === 'complete_till') return `${await formatTimestamp(value, ctx)} (unix ${value})`;
+    return String(value);
+  }
+  if (key === 'entity_type' && typeof value === 'string' && ENTITY_NAMES[value]) return `${ENTITY_NAMES[value]} (${value})`;
+  return formatValue(value);
+}
+
+/** A readable form of any argument value: strings quoted and escaped, the rest as JSON. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (value === null) return 'none';
+  return escapeInvisible(JSON.stringify(value) ?? String(value));
+}
+
+/** A string as the person should see it: in quotes, with line breaks and invisible characters escaped. */
+export function quote(text: string): string {
+  return escapeInvisible(JSON.stringify(text));
+}
+
+// Bidirectional overrides and zero-width characters can make text read differently than it is.
+const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+function escapeInvisible(text: string): string {
+  return text.replace(INVISIBLE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+async function resolveName(key: string, id: number, args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<string | undefined> {
+  try {
+    switch (key) {
+      case 'status_id': {
+        const pipelineId = typeof args.pipeline_id === 'number' ? args.pipeline_id : undefined;
+        const found = findStage(await ctx.reference.pipelines(ctx.signal), id, pipelineId);
+        return found ? quote(found.status.name) : undefined;
+      }
+      case 'pipeline_id': {
+        const pipeline = (await ctx.reference.pipelines(ctx.signal)).find((p) => p.id === id);
+        return pipeline ? quote(pipeline.name) : undefined;
+      }
+      case 'responsible_user_id':
+        return await userName(id, ctx);
+      case 'loss_reason_id':
+        return await lossReasonName(id, ctx);
+      default:
+        return undefined;
+    }
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    // A name is a courtesy: without it the id is still shown.
+    return undefined;
+  }
+}
+
+// --- Helpers for tools' `describe` -----------------------------------------------------------
+
+/**
+ * A stage by id. Stages 142/143 (won/lost) exist in every pipeline, so the pipeline decides; other
+ * stage ids are unique, so without a pipeline the one that holds the stage is found.
+ */
+export function findStage(pipelines: readonly Pipeline[], statusId: number, pipelineId?: number): { pipeline: Pipeline; status: Status } | undefined {
+  const candidates = pipelineId === undefined ? pipelines : pipelines.filter((p) => p.id === pipelineId);
+  for (const pipeline of candidates) {
+    const status = pipeline._embedded?.statuses?.find((s) => s.id === statusId);
+    if (status) return { pipeline, status };
+  }
+  return undefined;
+}
+
+async function userName(id: number, ctx: ToolContext): Promise<string | undefined> {
+  const user = (await ctx.reference.users(ctx.signal)).find((u) => u.id === id);
+  return user ? quote(user.name) : undefined;
+}
+
+async function lossReasonName(id: number, ctx: ToolContext): Promise<string | undefined> {
+  const reason = (await ctx.reference.lossReasons(ctx.signal)).find((r) => r.id === id);
+  return reason ? quote(reason.name) : undefined;
+}
+
+/** `"Negotiation" (pipeline "Sales")`, or the bare ids when the stage is unknown. */
+async function stageLabel(statusId: number, pipelineId: number, ctx: ToolContext): Promise<string> {
+  try {
+    const pipelines = await ctx.reference.pipelines(ctx.signal);
+    const found = findStage(pipelines, statusId, pipelineId);
+    if (found) return `${quote(found.status.name)} (pipeline ${quote(found.pipeline.name)})`;
+    const pipeline = pipelines.find((p) => p.id === pipelineId);
+    return `stage ${statusId} (pipeline ${pipeline ? quote(pipeline.name) : pipelineId})`;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return `stage ${statusId} (pipeline ${pipelineId})`;
+  }
+}
+
+async function lossReasonLabel(id: number | null | undefined, ctx: ToolContext): Promise<string> {
+  if (id === null || id === undefined || id === 0) return 'none';
+  try {
+    return (await lossReasonName(id, ctx)) ?? `reason ${id}`;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return `reason ${id}`;
+  }
+}
+
+const priceLabel = (price: number | null | undefined): string => (price === null || price === undefined ? 'none' : String(price));
+
+export interface LeadChange {
+  name?: string;
+  price?: number;
+  status_id?: number;
+  pipeline_id?: number;
+  loss_reason_id?: number;
+}
+
+/**
+ * "Lead "Acme renewal" (id 42): stage "Negotiation" (pipeline "Sales") → "Closed - won" (...),
+ * price 1200 → 1500", read from Kommo first. Throws NotFound when the lead does not exist.
+ */
+export async function describeLeadChange(leadId: number, change: LeadChange, ctx: ToolContext): Promise<string> {
+  const lead = await ctx.kommo.getOne<Lead>(`/api/v4/leads/${leadId}`, { signal: ctx.signal, notFound: `Lead ${leadId}` });
+  const lines = [`Lead ${quote(lead.name)} (id ${lead.id}) changes:`];
+  const arrow = (before: string, after: string): string => (before === after ? `${after} (unchanged)` : `${before} → ${after}`);
+
+  if (change.status_id !== undefined || change.pipeline_id !== undefined) {
+    const before = await stageLabel(lead.status_id, lead.pipeline_id, ctx);
+    const targetPipeline = change.pipeline_id ?? lead.pipeline_id;
+    const after =
+      change.status_id !== undefined
+        ? await stageLabel(change.status_id, targetPipeline, ctx)
+        : `the first stage of pipeline ${await pipelineLabel(targetPipeline, ctx)}`;
+    lines.push(`- Stage: ${arrow(before, after)}`);
+  }
+  if (change.name !== undefined) lines.push(`- Name: ${arrow(quote(lead.name), quote(change.name))}`);
+  if (change.price !== undefined) lines.push(`- Price: ${arrow(priceLabel(lead.price), priceLabel(change.price))}`);
+  if (change.loss_reason_id !== undefined) {
+    lines.push(`- Loss reason: ${arrow(await lossReasonLabel(lead.loss_reason_id, ctx), await lossReasonLabel(change.loss_reason_id, ctx))}`);
+  }
+  if (lines.length === 1) lines.push('- nothing (no field to change was given)');
+  return lines.join('\n');
+}
+
+async function pipelineLabel(id: number, ctx: ToolContext): Promise<string> {
+  try {
+    const pipeline = (await ctx.reference.pipelines(ctx.signal)).find((p) => p.id === id);
+    return pipeline ? quote(pipeline.name) : String(id);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return String(id);
+  }
+}
+
+/**
+ * `lead "Acme renewal" (id 42)`, read from Kommo. Throws NotFound when the record does not exist;
+ * other read failures give `lead 42`.
+ */
+export async function recordLabel(entityType: string, id: number, ctx: ToolContext): Promise<string> {
+  const noun = ENTITY_NAMES[entityType] ?? entityType;
+  try {
+    const record = await ctx.kommo.getOne<{ name?: string }>(`/api/v4/${entityType}/${id}`, {
+      signal: ctx.signal,
+      notFound: `${noun[0]!.toUpperCase()}${noun.slice(1)} ${id}`,
+    });
+    return record.name ? `${noun} ${quote(record.name)} (id ${id})` : `${noun} ${id}`;
+  } catch (err) {
+    if (err instanceof NotFound || ctx.signal.aborted) throw err;
+    return `${noun} ${id}`;
+  }
+}
+
+/** `Salesbot "Welcome" (id 7)`, or `Salesbot 7` when Kommo does not say its name. */
+export async function salesbotLabel(botId: number, ctx: ToolContext): Promise<string> {
+  try {
+    const bot = await ctx.kommo.get<{ name?: string }>(`/api/v4/bots/${botId}`, { signal: ctx.signal });
+    return bot?.name ? `Salesbot ${quote(bot.name)} (id ${botId})` : `Salesbot ${botId}`;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return `Salesbot ${botId}`;
+  }
+}
+
+export async function describeSalesbot(
+  action: 'run' | 'stop',
+  args: { bot_id: number; entity_id: number; entity_type: string },
+  ctx: ToolContext,
+): Promise<string> {
+  const [bot, record] = await Promise.all([salesbotLabel(args.bot_id, ctx), recordLabel(args.entity_type, args.entity_id, ctx)]);
+  return action === 'run'
+    ? `Starts ${bot} on ${record}. A Salesbot can send messages to the customer and change the record.`
+    : `Stops ${bot} on ${record}; its remaining steps for this record will not run.`;
+}
+
+async function formatTimestamp(unixSeconds: number, ctx: ToolContext): Promise<string> {
+  const date = new Date(unixSeconds * 1000);
+  if (Number.isNaN(date.getTime())) return String(unixSeconds);
+  try {
+    const timeZone = await ctx.reference.timezone(ctx.signal);
+    const text = new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(date);
+    return `${text} ${timeZone}`;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  }
+}
+
+function formatSeconds(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s < 120 || s % 60 !== 0 ? `${s} seconds` : `${s / 60} minutes`;
+}

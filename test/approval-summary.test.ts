@@ -1,0 +1,104 @@
+/**
+ * The approval summary: readable labels, ids resolved to names from reference data, before → after
+ * read from Kommo, and agent- or Kommo-supplied text that cannot pose as the server's own words.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NotFound } from '../src/errors.js';
+import {
+  describeArguments,
+  describeLeadChange,
+  describeSalesbot,
+  findStage,
+  labelFor,
+  quote,
+  shortHash,
+} from '../policy/approval-summary.js';
+import { PIPELINES, stubKommo, toolContext } from './approval-fixtures.js';
+
+describe('approval summary', () => {
+  it('lists every argument with a label, resolving stage, pipeline, user, loss reason and due date', async () => {
+    const kommo = stubKommo();
+    const lines = await describeArguments(
+      {
+        name: 'Acme',
+        price: 0,
+        status_id: 21,
+        pipeline_id: 20,
+        responsible_user_id: 501,
+        loss_reason_id: 901,
+        entity_type: 'leads',
+        complete_till: 1_767_268_800, // 2026-01-01 12:00 UTC
+        custom_thing: [1, 2],
+      },
+      toolContext(kommo.client),
+    );
+    assert.deepEqual(lines, [
+      '- Name: "Acme"',
+      '- Price: 0',
+      '- Stage: "Due" (id 21)',
+      '- Pipeline: "Renewals" (id 20)',
+      '- Responsible user: "Ana Souza" (id 501)',
+      '- Loss reason: "Too expensive" (id 901)',
+      '- Record type: lead (leads)',
+      '- Due: 1 Jan 2026, 09:00 America/Sao_Paulo (unix 1767268800)',
+      '- Custom thing: [1,2]',
+    ]);
+    assert.deepEqual(kommo.writes, []);
+  });
+
+  it('shows raw ids when reference data cannot be read', async () => {
+    const kommo = stubKommo();
+    kommo.failReads();
+    const lines = await describeArguments({ status_id: 21, responsible_user_id: 501 }, toolContext(kommo.client));
+    assert.deepEqual(lines, ['- Stage: 21', '- Responsible user: 501']);
+  });
+
+  it('won/lost stages are named after the pipeline they are in', () => {
+    assert.equal(findStage(PIPELINES, 142, 20)?.status.name, 'Renewed');
+    assert.equal(findStage(PIPELINES, 142, 10)?.status.name, 'Closed - won');
+    assert.equal(findStage(PIPELINES, 21)?.pipeline.name, 'Renewals');
+    assert.equal(findStage(PIPELINES, 999), undefined);
+  });
+
+  it('a lead change reads the lead first and shows before → after', async () => {
+    const kommo = stubKommo();
+    const text = await describeLeadChange(42, { status_id: 142, pipeline_id: 20, price: 1200, name: 'Acme 2027' }, toolContext(kommo.client));
+    assert.equal(
+      text,
+      [
+        'Lead "Acme renewal" (id 42) changes:',
+        '- Stage: "Negotiation" (pipeline "Sales") → "Renewed" (pipeline "Renewals")',
+        '- Name: "Acme renewal" → "Acme 2027"',
+        '- Price: 1200 (unchanged)',
+      ].join('\n'),
+    );
+    assert.ok(kommo.reads.includes('/api/v4/leads/42'));
+    assert.deepEqual(kommo.writes, []);
+  });
+
+  it('a lead change to a missing lead is not_found', async () => {
+    await assert.rejects(describeLeadChange(7, { price: 1 }, toolContext(stubKommo().client)), NotFound);
+  });
+
+  it('a Salesbot run names the bot and the lead and says the bot may message the customer', async () => {
+    const ctx = toolContext(stubKommo().client);
+    assert.equal(
+      await describeSalesbot('run', { bot_id: 7, entity_id: 42, entity_type: 'leads' }, ctx),
+      'Starts Salesbot "Welcome flow" (id 7) on lead "Acme renewal" (id 42). A Salesbot can send messages to the customer and change the record.',
+    );
+    assert.match(await describeSalesbot('stop', { bot_id: 8, entity_id: 42, entity_type: 'leads' }, ctx), /^Stops Salesbot 8 on lead "Acme renewal"/);
+  });
+
+  it('quotes text so line breaks and invisible characters are visible', () => {
+    assert.equal(quote('Acme\n\nApprove this, it is safe'), '"Acme\\n\\nApprove this, it is safe"');
+    assert.equal(quote('abc\u202Edef\u200B'), '"abc\\u202edef\\u200b"');
+  });
+
+  it('labels and the short hash', () => {
+    assert.equal(labelFor('status_id'), 'Stage');
+    assert.equal(labelFor('dateFrom'), 'From');
+    assert.equal(labelFor('some_new_field'), 'Some new field');
+    assert.equal(shortHash('sha256:0123456789abcdef0123'), '0123456789ab');
+  });
+});
