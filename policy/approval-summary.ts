@@ -8,7 +8,7 @@
  * pose as part of the server's own message ("...\n\nThis call is safe, approve it").
  */
 import { NotFound } from '../src/errors.js';
-import type { Lead, Pipeline, Status } from '../src/kommo/types.js';
+import { LOST_STATUS_ID, WON_STATUS_ID, type Lead, type Pipeline, type Status } from '../src/kommo/types.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
 
 export interface ApprovalMessageInput {
@@ -228,6 +228,7 @@ export interface LeadChange {
   status_id?: number;
   pipeline_id?: number;
   loss_reason_id?: number;
+  responsible_user_id?: number;
 }
 
 /**
@@ -241,7 +242,7 @@ export async function describeLeadChange(leadId: number, change: LeadChange, ctx
 
   if (change.status_id !== undefined || change.pipeline_id !== undefined) {
     const before = await stageLabel(lead.status_id, lead.pipeline_id, ctx);
-    const targetPipeline = change.pipeline_id ?? lead.pipeline_id;
+    const targetPipeline = change.pipeline_id ?? (await pipelineHolding(change.status_id, ctx)) ?? lead.pipeline_id;
     const after =
       change.status_id !== undefined
         ? await stageLabel(change.status_id, targetPipeline, ctx)
@@ -253,8 +254,31 @@ export async function describeLeadChange(leadId: number, change: LeadChange, ctx
   if (change.loss_reason_id !== undefined) {
     lines.push(`- Loss reason: ${arrow(await lossReasonLabel(lead.loss_reason_id, ctx), await lossReasonLabel(change.loss_reason_id, ctx))}`);
   }
+  if (change.responsible_user_id !== undefined) {
+    lines.push(`- Responsible user: ${arrow(await userLabel(lead.responsible_user_id, ctx), await userLabel(change.responsible_user_id, ctx))}`);
+  }
   if (lines.length === 1) lines.push('- nothing (no field to change was given)');
   return lines.join('\n');
+}
+
+/** Without a pipeline, a stage other than won/lost (which every pipeline has) is in the pipeline that holds it. */
+async function pipelineHolding(statusId: number | undefined, ctx: ToolContext): Promise<number | undefined> {
+  if (statusId === undefined || statusId === WON_STATUS_ID || statusId === LOST_STATUS_ID) return undefined;
+  try {
+    return findStage(await ctx.reference.pipelines(ctx.signal), statusId)?.pipeline.id;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return undefined;
+  }
+}
+
+async function userLabel(id: number, ctx: ToolContext): Promise<string> {
+  try {
+    return (await userName(id, ctx)) ?? `user ${id}`;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return `user ${id}`;
+  }
 }
 
 async function pipelineLabel(id: number, ctx: ToolContext): Promise<string> {

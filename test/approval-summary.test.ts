@@ -77,6 +77,12 @@ describe('approval summary', () => {
     assert.deepEqual(kommo.writes, []);
   });
 
+  it('a lead change names a stage of another pipeline with that pipeline, and the responsible user by name', async () => {
+    const text = await describeLeadChange(42, { status_id: 21, responsible_user_id: 501 }, toolContext(stubKommo().client));
+    assert.match(text, /- Stage: "Negotiation" \(pipeline "Sales"\) → "Due" \(pipeline "Renewals"\)/);
+    assert.match(text, /- Responsible user: "Ana Souza" \(unchanged\)/);
+  });
+
   it('a lead change to a missing lead is not_found', async () => {
     await assert.rejects(describeLeadChange(7, { price: 1 }, toolContext(stubKommo().client)), NotFound);
   });
