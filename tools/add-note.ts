@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordLabel } from '../policy/approval-summary.js';
 import { KommoError } from '../src/errors.js';
 import type { Note } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
@@ -37,9 +38,7 @@ export default defineTool({
         ctx.addIssue({ code: 'custom', path: ['service'], message: '"service" is only used with note_type "service_message".' });
       }
     }),
-  async describe({ entity_type, entity_id, text }) {
-    return `Add a note to ${entity_type} ${entity_id}: "${text}".`;
-  },
+  describe: async ({ entity_type, entity_id }, ctx) => `Adds a note to ${await recordLabel(entity_type, entity_id, ctx)}.`,
   async run({ entity_type, entity_id, text, note_type, service }, { kommo, signal, log }) {
     const params = note_type === 'service_message' ? { service, text } : { text };
     const created = await kommo.post<Created>(`/api/v4/${entity_type}/notes`, [{ entity_id, note_type, params }], { signal });

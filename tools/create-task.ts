@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordLabel } from '../policy/approval-summary.js';
 import { KommoError } from '../src/errors.js';
 import type { Task } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
@@ -28,9 +29,7 @@ export default defineTool({
       task_type_id: recordId('Task type id: 1 = Follow-up, 2 = Meeting, or a custom type from get_account').optional(),
     })
     .strict(),
-  async describe({ text, entity_type, entity_id, complete_till }) {
-    return `Create a task on ${entity_type} ${entity_id}, due ${new Date(complete_till * 1000).toISOString()}: "${text}".`;
-  },
+  describe: async ({ entity_type, entity_id }, ctx) => `Creates a task on ${await recordLabel(entity_type, entity_id, ctx)}.`,
   async run(args, { kommo, signal, log }) {
     const created = await kommo.post<Created>('/api/v4/tasks', [args], { signal });
     const id = created?._embedded?.tasks?.[0]?.id;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeLeadChange, findStage } from '../policy/approval-summary.js';
 import { InvalidArguments } from '../src/errors.js';
 import type { ReferenceData } from '../src/kommo/reference.js';
 import { LOST_STATUS_ID, WON_STATUS_ID, type Lead, type Pipeline } from '../src/kommo/types.js';
@@ -82,13 +83,10 @@ export default defineTool({
       path: ['loss_reason_id'],
       message: 'loss_reason_id is only meaningful when moving to 143 (Closed - lost).',
     }),
-  async describe({ lead_id, status_id, pipeline_id }, { reference, signal }) {
-    const pipelines = await reference.pipelines(signal).catch(() => []);
-    const stage = pipeline_id
-      ? place(pipelines, pipeline_id, status_id)
-      : (pipelines.map((p) => place(pipelines, p.id, status_id)).find((p) => p.status !== null) ?? null);
-    const named = stage?.status ? `"${stage.status}"${stage.pipeline ? ` of pipeline "${stage.pipeline}"` : ''} (stage ${status_id})` : `stage ${status_id}`;
-    return `Move lead ${lead_id} to ${named}.`;
+  async describe({ lead_id, status_id, pipeline_id, loss_reason_id }, ctx) {
+    // Name the pipeline the stage will be found in, so the summary shows the real destination.
+    const pipeline = pipeline_id ?? (isClosed(status_id) ? undefined : findStage(await ctx.reference.pipelines(ctx.signal), status_id)?.pipeline.id);
+    return describeLeadChange(lead_id, { status_id, pipeline_id: pipeline, loss_reason_id }, ctx);
   },
   async run({ lead_id, status_id, pipeline_id, loss_reason_id }, { kommo, reference, signal, log }) {
     const lead = await kommo.getOne<Lead>(`/api/v4/leads/${lead_id}`, { signal, notFound: `Lead ${lead_id}` });

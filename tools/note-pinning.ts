@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { defineTool, type AnyTool } from './define.js';
 import { entityType, recordId } from './schemas.js';
 
+const NOUN = { leads: 'lead', contacts: 'contact', companies: 'company' } as const;
+
 export function notePinningTool(action: 'pin' | 'unpin'): AnyTool {
   const pinned = action === 'pin';
   return defineTool({
@@ -24,9 +26,10 @@ export function notePinningTool(action: 'pin' | 'unpin'): AnyTool {
         note_id: recordId('Note id, from get_notes'),
       })
       .strict(),
-    async describe({ entity_type, note_id }) {
-      return `${pinned ? 'Pin' : 'Unpin'} note ${note_id} of ${entity_type}.`;
-    },
+    describe: async ({ entity_type, note_id }) =>
+      pinned
+        ? `Pins note ${note_id} to the top of its ${NOUN[entity_type]}'s timeline.`
+        : `Unpins note ${note_id}; it returns to its place in its ${NOUN[entity_type]}'s timeline.`,
     async run({ entity_type, note_id }, { kommo, signal }) {
       await kommo.post(`/api/v4/${entity_type}/notes/${note_id}/${action}`, undefined, { signal, notFound: `Note ${note_id} of ${entity_type}` });
       return { pinned, note_id, entity_type };

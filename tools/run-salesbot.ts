@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeSalesbot } from '../policy/approval-summary.js';
 import { defineTool } from './define.js';
 import { botId, recordId } from './schemas.js';
 
@@ -17,9 +18,7 @@ export default defineTool({
       entity_type: z.enum(['leads', 'contacts']).describe('"leads" or "contacts": what entity_id refers to.'),
     })
     .strict(),
-  async describe({ bot_id, entity_type, entity_id }) {
-    return `Start Salesbot ${bot_id} for ${entity_type === 'leads' ? 'lead' : 'contact'} ${entity_id}.`;
-  },
+  describe: (args, ctx) => describeSalesbot('run', args, ctx),
   async run({ bot_id, entity_id, entity_type }, { kommo, signal }) {
     await kommo.post('/api/v4/bots/run', [{ bot_id, entity_id, entity_type }], { signal, notFound: `Salesbot ${bot_id}` });
     return { started: true, bot_id, entity_id, entity_type };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeSalesbot } from '../policy/approval-summary.js';
 import { defineTool } from './define.js';
 import { botId, recordId } from './schemas.js';
 
@@ -16,9 +17,7 @@ export default defineTool({
       entity_type: z.enum(['leads']).describe('Always "leads": Kommo stops Salesbots on leads only.'),
     })
     .strict(),
-  async describe({ bot_id, entity_id }) {
-    return `Stop Salesbot ${bot_id} on lead ${entity_id}.`;
-  },
+  describe: (args, ctx) => describeSalesbot('stop', args, ctx),
   async run({ bot_id, entity_id, entity_type }, { kommo, signal }) {
     await kommo.post(`/api/v4/bots/${bot_id}/stop`, { entity_id, entity_type }, { signal, notFound: `Salesbot ${bot_id}` });
     return { stopped: true, bot_id, entity_id, entity_type };

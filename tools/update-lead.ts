@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeLeadChange } from '../policy/approval-summary.js';
 import type { Lead } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';
@@ -31,9 +32,7 @@ export default defineTool({
     .refine((args) => CHANGEABLE.some((field) => args[field] !== undefined), {
       message: `Nothing to change: pass at least one of ${CHANGEABLE.join(', ')} besides id.`,
     }),
-  async describe({ id, ...changes }) {
-    return `Update lead ${id}: set ${Object.entries(changes).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')}.`;
-  },
+  describe: ({ id, ...changes }, ctx) => describeLeadChange(id, changes, ctx),
   async run({ id, ...changes }, { kommo, signal, log }) {
     await kommo.patch(`/api/v4/leads/${id}`, changes, { signal, notFound: `Lead ${id}` });
     const lead = await readBack<Lead>(kommo, `/api/v4/leads/${id}`, { signal, log });

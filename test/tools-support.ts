@@ -1,0 +1,71 @@
+/**
+ * Shared assertions for the tool end-to-end tests: the Kommo requests a call made, a success result
+ * that follows the contract (same object as text and structuredContent, no `_links`), and an
+ * `invalid_arguments` refusal that names the field and reaches no Kommo endpoint.
+ */
+import assert from 'node:assert/strict';
+import type { Harness } from './harness.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- test bodies are free-form JSON. */
+export type Json = Record<string, any>;
+
+export interface KommoRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
+/** The requests the sandbox received since the last reset, reduced to what a test pins. */
+export function kommoRequests(h: Harness): KommoRequest[] {
+  return h.requests().map((r) => ({
+    method: r.method,
+    path: r.path,
+    query: { ...r.query },
+    body: r.body ?? null,
+  }));
+}
+
+/** A GET as `kommoRequests` shows it. */
+export const get = (path: string, query: Record<string, unknown> = {}): KommoRequest => ({ method: 'GET', path, query, body: null });
+export const post = (path: string, body: unknown): KommoRequest => ({ method: 'POST', path, query: {}, body: body ?? null });
+export const patch = (path: string, body: unknown): KommoRequest => ({ method: 'PATCH', path, query: {}, body });
+
+export function assertNoLinks(value: unknown, where = 'result'): void {
+  if (Array.isArray(value)) return value.forEach((v, i) => assertNoLinks(v, `${where}[${i}]`));
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, v] of Object.entries(value)) {
+    assert.notEqual(key, '_links', `${where} carries _links`);
+    assertNoLinks(v, `${where}.${key}`);
+  }
+}
+
+/** Calls a tool that must succeed; checks the success contract and returns the parsed body. */
+export async function ok(h: Harness, name: string, args: Record<string, unknown> = {}): Promise<Json> {
+  const { isError, body, result } = await h.callJson(name, args);
+  assert.equal(isError, false, `${name} failed: ${JSON.stringify(body)}`);
+  assert.deepEqual(result.structuredContent, body, 'structuredContent differs from the text content');
+  const text = result.content[0];
+  assert.ok(text && text.type === 'text' && !text.text.includes('\n'), 'text content is not compact JSON');
+  assertNoLinks(body);
+  return body;
+}
+
+/** Calls a tool that must fail with `code`; returns the parsed error body. */
+export async function fails(h: Harness, name: string, args: Record<string, unknown>, code: string): Promise<Json> {
+  const { isError, body, result } = await h.callJson(name, args);
+  assert.equal(isError, true, `${name} should fail with ${code}: ${JSON.stringify(body)}`);
+  assert.equal(body.error, code, JSON.stringify(body));
+  assert.equal(typeof body.message, 'string');
+  assert.equal(result.structuredContent, undefined);
+  return body;
+}
+
+/** A refusal of the arguments: invalid_arguments naming `field`, and no request to Kommo at all. */
+export async function refused(h: Harness, name: string, args: Record<string, unknown>, field: string): Promise<Json> {
+  h.resetLog();
+  const body = await fails(h, name, args, 'invalid_arguments');
+  assert.ok(Array.isArray(body.fields) && body.fields.includes(field), `${name} ${JSON.stringify(args)}: expected field "${field}" in ${JSON.stringify(body.fields)}`);
+  assert.deepEqual(kommoRequests(h), [], `${name} reached Kommo despite invalid arguments`);
+  return body;
+}
