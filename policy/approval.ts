@@ -103,9 +103,8 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
 
   const started = ctx.now();
   const waited = (): number => Math.max(0, ctx.now() - started);
-  const audit = (event: ApprovalEvent, fields: Record<string, unknown> = {}): void => {
-    req.audit(event, { argsHash, ...fields });
-  };
+  // The middleware's audit lines carry the argument hash already (argsSha256).
+  const audit = (event: ApprovalEvent, fields: Record<string, unknown> = {}): void => req.audit(event, fields);
 
   // One signal for "stop waiting": the client cancelled the tool call, or nobody answered in time.
   const stop = new AbortController();
