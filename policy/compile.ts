@@ -1,0 +1,199 @@
+/**
+ * A validated policy document turned into the shape `evaluate` reads: regexes compiled, windows in
+ * milliseconds, argument paths split, and each rule labelled with its JSON path (the `rule` that a
+ * denial names). Compiling happens once per load, never per call.
+ */
+import { TOOL_NAMES } from '../tools/names.js';
+import {
+  compilePattern,
+  formatPath,
+  NAMED_WINDOWS,
+  validatePolicy,
+  type ConditionOp,
+  type PolicyCondition,
+  type PolicyDocument,
+  type PolicyIssue,
+  type PolicyLimit,
+} from './format.js';
+import { PolicyError } from './errors.js';
+
+export type Mode = 'enforce' | 'dry_run';
+export type Action = 'allow' | 'deny' | 'approval';
+
+export interface CompiledCondition {
+  /** `args.price` → `['price']`. */
+  path: readonly string[];
+  pathText: string;
+  op: ConditionOp;
+  value: unknown;
+  regex?: RegExp;
+  /** JSON path of the condition in the policy file. */
+  rule: string;
+}
+
+export type ScopeSpec =
+  | { kind: 'grant' }
+  | { kind: 'session' }
+  | { kind: 'global' }
+  | { kind: 'args'; path: readonly string[]; text: string };
+
+export interface CompiledLimit {
+  counter: string;
+  windowMs: number;
+  /** "minute", or "90 seconds". */
+  window: string;
+  max: number;
+  scope: ScopeSpec;
+  /** The scope as written: "grant", "args.lead_id". */
+  scopeText: string;
+  rule: string;
+  /** Tools that draw on the same counter ("all tools" for all_tools limits). */
+  sharedWith: readonly string[];
+}
+
+export interface CompiledDenyIf {
+  conditions: readonly CompiledCondition[];
+  onDeny?: string;
+  rule: string;
+}
+
+export interface CompiledToolRule {
+  /** Whether the tool is named under `tools`. */
+  listed: boolean;
+  action: Action;
+  /** The JSON path of what decided the action: `tools.x.action`, `tools.x`, `default`. */
+  actionRule: string;
+  reason?: string;
+  approval: { message?: string; timeoutMs: number };
+  mode: Mode;
+  require: readonly CompiledCondition[];
+  denyIf: readonly CompiledDenyIf[];
+  /** all_tools limits first, then the tool's own. */
+  limits: readonly CompiledLimit[];
+}
+
+export interface CompiledPolicy {
+  file?: string;
+  document: PolicyDocument;
+  default: 'allow' | 'deny';
+  mode: Mode;
+  hideAll: boolean;
+  hidden: ReadonlySet<string>;
+  allTools: readonly CompiledLimit[];
+  /** One entry per tool name of the contract, listed or not. */
+  tools: ReadonlyMap<string, CompiledToolRule>;
+}
+
+/** Where the current policy comes from: a fixed policy, or a `PolicyStore` that reloads its file. */
+export interface PolicyHolder {
+  readonly current: CompiledPolicy;
+}
+
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
+
+/** Validates and compiles; throws `PolicyError` naming the JSON path of the first problem. */
+export function compilePolicy(value: unknown, file?: string): CompiledPolicy {
+  const result = validatePolicy(value);
+  if (!result.ok) throw new PolicyError(file, result.issues);
+  return compileDocument(result.policy, file);
+}
+
+/** Validates without throwing: for `policy check`, which lists every problem. */
+export function tryCompilePolicy(value: unknown, file?: string): { ok: true; policy: CompiledPolicy } | { ok: false; issues: PolicyIssue[] } {
+  const result = validatePolicy(value);
+  return result.ok ? { ok: true, policy: compileDocument(result.policy, file) } : result;
+}
+
+function compileDocument(doc: PolicyDocument, file?: string): CompiledPolicy {
+  const mode: Mode = doc.mode ?? 'enforce';
+  const users = new Map<string, Set<string>>();
+  const use = (counter: string, who: string) => {
+    let set = users.get(counter);
+    if (!set) users.set(counter, (set = new Set()));
+    set.add(who);
+  };
+  for (const l of doc.all_tools?.limits ?? []) use(l.counter, 'all tools');
+  for (const [name, rule] of Object.entries(doc.tools ?? {})) for (const l of rule.limits ?? []) use(l.counter, name);
+
+  const allTools = (doc.all_tools?.limits ?? []).map((l, i) => compileLimit(l, formatPath(['all_tools', 'limits', i]), users));
+  const tools = new Map<string, CompiledToolRule>();
+  for (const name of TOOL_NAMES) {
+    const rule = doc.tools?.[name];
+    if (!rule) {
+      tools.set(name, {
+        listed: false,
+        action: doc.default,
+        actionRule: 'default',
+        approval: { timeoutMs: DEFAULT_APPROVAL_TIMEOUT_MS },
+        mode,
+        require: [],
+        denyIf: [],
+        limits: doc.default === 'allow' ? allTools : [],
+      });
+      continue;
+    }
+    const base = ['tools', name];
+    tools.set(name, {
+      listed: true,
+      action: rule.action ?? 'allow',
+      actionRule: formatPath(rule.action ? [...base, 'action'] : base),
+      ...(rule.reason && { reason: rule.reason }),
+      approval: {
+        ...(rule.approval?.message && { message: rule.approval.message }),
+        timeoutMs: (rule.approval?.timeout_s ?? DEFAULT_APPROVAL_TIMEOUT_MS / 1000) * 1000,
+      },
+      mode: rule.mode ?? mode,
+      require: (rule.require ?? []).map((c, i) => compileCondition(c, formatPath([...base, 'require', i]))),
+      denyIf: (rule.deny_if ?? []).map((d, i) => ({
+        conditions: d.conditions.map((c, j) => compileCondition(c, formatPath([...base, 'deny_if', i, 'conditions', j]))),
+        ...(d.on_deny && { onDeny: d.on_deny }),
+        rule: formatPath([...base, 'deny_if', i]),
+      })),
+      limits: [...allTools, ...(rule.limits ?? []).map((l, i) => compileLimit(l, formatPath([...base, 'limits', i]), users))],
+    });
+  }
+  const hide = doc.hide ?? [];
+  return {
+    ...(file !== undefined && { file }),
+    document: doc,
+    default: doc.default,
+    mode,
+    hideAll: hide.includes('*'),
+    hidden: new Set(hide.filter((n) => n !== '*')),
+    allTools,
+    tools,
+  };
+}
+
+function compileCondition(c: PolicyCondition, rule: string): CompiledCondition {
+  return {
+    path: c.path.split('.').slice(1),
+    pathText: c.path,
+    op: c.op,
+    value: c.op === 'exists' ? (c.value ?? true) : c.value,
+    ...(c.op === 'regex' && { regex: compilePattern(c.value as string) }),
+    rule,
+  };
+}
+
+function compileLimit(l: PolicyLimit, rule: string, users: Map<string, Set<string>>): CompiledLimit {
+  const seconds = typeof l.window === 'number' ? l.window : NAMED_WINDOWS[l.window];
+  const scopeText = l.scope ?? 'grant';
+  const scope: ScopeSpec =
+    scopeText === 'grant' || scopeText === 'session' || scopeText === 'global'
+      ? { kind: scopeText }
+      : { kind: 'args', path: scopeText.split('.').slice(1), text: scopeText };
+  return {
+    counter: l.counter,
+    windowMs: seconds * 1000,
+    window: typeof l.window === 'string' ? l.window : l.window === 1 ? 'second' : `${l.window} seconds`,
+    max: l.max,
+    scope,
+    scopeText,
+    rule,
+    sharedWith: [...(users.get(l.counter) ?? [])],
+  };
+}
+
+/** The policy used when a test or embedder gives none: every tool allowed, no limits. */
+export const ALLOW_ALL: CompiledPolicy = compilePolicy({ version: '1', default: 'allow' }, '(built-in allow-all)');

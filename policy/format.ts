@@ -1,0 +1,289 @@
+/**
+ * The policy file format (design.md section 4): PolicyLayer's JSON policy format unchanged
+ * (`version`, `default`, `hide`, `all_tools.limits`, `tools.<name>.{require, deny_if, limits}`) plus
+ * our extensions (`action`, `reason`, `approval`, `mode`, `description`, `$schema`, windows in
+ * seconds, scopes `grant|session|global|args.<path>`).
+ *
+ * Everything unknown is an error: a typo must never open a door. Every problem is reported with the
+ * JSON path where it is (`tools.run_salesbot.limits[0].window`) and a sentence saying what is allowed.
+ */
+import { z } from 'zod';
+import { isToolName, TOOL_NAMES } from '../tools/names.js';
+
+export const CONDITION_OPS = ['eq', 'neq', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte', 'regex', 'contains', 'exists'] as const;
+export type ConditionOp = (typeof CONDITION_OPS)[number];
+
+export const NAMED_WINDOWS = { second: 1, minute: 60, hour: 3_600, day: 86_400 } as const;
+export type NamedWindow = keyof typeof NAMED_WINDOWS;
+/** A year: longer windows are almost certainly a unit mistake (ms instead of s). */
+export const MAX_WINDOW_SECONDS = 31_536_000;
+export const MAX_LIMIT = 1_000_000_000;
+export const MAX_REGEX_SOURCE = 1_000;
+export const MAX_APPROVAL_TIMEOUT_S = 3_600;
+
+/** `args.` followed by dotted argument names or array indexes: `args.lead_id`, `args.items.0.id`. */
+export const ARG_PATH = /^args(\.[A-Za-z0-9_-]+)+$/;
+const SCOPE = /^(grant|session|global|args(\.[A-Za-z0-9_-]+)+)$/;
+const COUNTER = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+const text = (what: string, max: number) =>
+  z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`).max(max, `${what} must be at most ${max} characters`);
+
+const isWindow = (v: unknown): v is NamedWindow | number =>
+  (typeof v === 'string' && Object.prototype.hasOwnProperty.call(NAMED_WINDOWS, v)) ||
+  (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_WINDOW_SECONDS);
+
+const Window = z.custom<NamedWindow | number>(isWindow, {
+  error: `window must be "second", "minute", "hour", "day" or a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}, e.g. "minute" or 90`,
+});
+
+const Mode = z.enum(['enforce', 'dry_run'], { error: 'mode must be "enforce" or "dry_run"' });
+
+const Limit = z.strictObject({
+  counter: z
+    .string({ error: 'counter must be a name (letters, digits, _ . : -), e.g. "run_salesbot_rate"' })
+    .regex(COUNTER, 'counter must be 1 to 64 letters, digits or _ . : - (e.g. "run_salesbot_rate")'),
+  window: Window,
+  max: z
+    .number({ error: 'max must be a whole number of calls per window, e.g. 10' })
+    .int('max must be a whole number of calls per window, e.g. 10')
+    .min(1, 'max must be at least 1; to block a tool use "action": "deny"')
+    .max(MAX_LIMIT, `max must be at most ${MAX_LIMIT}`),
+  scope: z
+    .string({ error: 'scope must be "grant", "session", "global" or "args.<argument>"' })
+    .regex(SCOPE, 'scope must be "grant", "session", "global" or "args.<argument>", e.g. "args.lead_id"')
+    .optional(),
+});
+
+const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+const Condition = z
+  .strictObject({
+    path: z
+      .string({ error: 'path must be a string like "args.price"' })
+      .regex(ARG_PATH, 'path must be "args." followed by an argument name, e.g. "args.price" or "args.metadata.key"'),
+    op: z.enum(CONDITION_OPS, { error: `op must be one of ${CONDITION_OPS.join(', ')}` }),
+    value: z.unknown().optional(),
+  })
+  .superRefine((c, ctx) => {
+    const bad = (message: string) => ctx.addIssue({ code: 'custom', path: ['value'], message });
+    switch (c.op) {
+      case 'eq':
+      case 'neq':
+        if (!Scalar.safeParse(c.value).success) bad(`op "${c.op}" needs a value that is a string, number, boolean or null`);
+        break;
+      case 'in':
+      case 'not_in':
+        if (!Array.isArray(c.value) || c.value.length === 0 || !c.value.every((v) => Scalar.safeParse(v).success)) {
+          bad(`op "${c.op}" needs a non-empty list of strings or numbers as value, e.g. ["leads", "contacts"]`);
+        }
+        break;
+      case 'lt':
+      case 'lte':
+      case 'gt':
+      case 'gte':
+        if (typeof c.value !== 'number' || !Number.isFinite(c.value)) bad(`op "${c.op}" needs a number as value, e.g. 100000`);
+        break;
+      case 'contains':
+        if (!['string', 'number', 'boolean'].includes(typeof c.value)) bad('op "contains" needs a string, number or boolean as value');
+        break;
+      case 'exists':
+        if (c.value !== undefined && typeof c.value !== 'boolean') bad('op "exists" takes true (the argument is given) or false (it is not)');
+        break;
+      case 'regex': {
+        if (typeof c.value !== 'string' || c.value.length === 0 || c.value.length > MAX_REGEX_SOURCE) {
+          bad(`op "regex" needs a pattern string of 1 to ${MAX_REGEX_SOURCE} characters as value`);
+          break;
+        }
+        try {
+          compilePattern(c.value);
+        } catch (err) {
+          bad(`the pattern does not compile as a JavaScript regular expression: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        break;
+      }
+    }
+  });
+
+const DenyIf = z.strictObject({
+  conditions: z.array(Condition, { error: 'conditions must be a list of conditions (an empty list always denies)' }),
+  on_deny: text('on_deny', 500).optional(),
+});
+
+const Approval = z.strictObject({
+  message: text('approval.message', 1_000).optional(),
+  timeout_s: z
+    .number({ error: 'timeout_s must be a whole number of seconds' })
+    .int('timeout_s must be a whole number of seconds')
+    .min(1, 'timeout_s must be at least 1')
+    .max(MAX_APPROVAL_TIMEOUT_S, `timeout_s must be at most ${MAX_APPROVAL_TIMEOUT_S}`)
+    .optional(),
+});
+
+const ToolRule = z
+  .strictObject({
+    action: z.enum(['allow', 'deny', 'approval'], { error: 'action must be "allow", "deny" or "approval"' }).optional(),
+    reason: text('reason', 500).optional(),
+    approval: Approval.optional(),
+    mode: Mode.optional(),
+    require: z.array(Condition, { error: 'require must be a list of conditions' }).optional(),
+    deny_if: z.array(DenyIf, { error: 'deny_if must be a list of {conditions, on_deny} entries' }).optional(),
+    limits: z.array(Limit, { error: 'limits must be a list of {counter, window, max, scope} entries' }).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.approval && rule.action !== 'approval') {
+      ctx.addIssue({ code: 'custom', path: ['approval'], message: 'approval settings only apply with "action": "approval"; add it or remove "approval"' });
+    }
+  });
+
+export const PolicySchema = z.strictObject({
+  $schema: z.string({ error: '$schema must be a string (the path or URL of policy.schema.json)' }).optional(),
+  version: z.literal('1', { error: 'version must be the string "1"' }),
+  description: text('description', 2_000).optional(),
+  default: z.enum(['allow', 'deny'], { error: 'default must be "allow" or "deny" (what happens to tools not listed under "tools")' }),
+  mode: Mode.optional(),
+  hide: z.array(z.string({ error: 'hide entries must be tool names or "*"' }), { error: 'hide must be a list of tool names (or "*")' }).optional(),
+  all_tools: z
+    .strictObject({ limits: z.array(Limit, { error: 'limits must be a list of {counter, window, max, scope} entries' }).optional() })
+    .optional(),
+  tools: z.record(z.string(), ToolRule, { error: 'tools must be an object keyed by tool name' }).optional(),
+});
+
+export type PolicyDocument = z.infer<typeof PolicySchema>;
+export type PolicyLimit = z.infer<typeof Limit>;
+export type PolicyCondition = z.infer<typeof Condition>;
+export type PolicyToolRule = z.infer<typeof ToolRule>;
+
+export interface PolicyIssue {
+  /** JSON path of the offending value, e.g. `tools.run_salesbot.limits[0].window`. */
+  path: string;
+  message: string;
+}
+
+export type ValidationResult = { ok: true; policy: PolicyDocument } | { ok: false; issues: PolicyIssue[] };
+
+/** Checks a parsed JSON value against the format, then the rules that span several places. */
+export function validatePolicy(value: unknown): ValidationResult {
+  const parsed = PolicySchema.safeParse(value, { reportInput: true });
+  const issues = [...(parsed.success ? [] : parsed.error.issues.flatMap(toIssues)), ...checkToolNames(value)];
+  if (parsed.success) issues.push(...checkCounters(parsed.data));
+  return parsed.success && issues.length === 0 ? { ok: true, policy: parsed.data } : { ok: false, issues };
+}
+
+/** Tool names under `hide` and `tools`: read from the raw value, so they are reported with any other problem. */
+function checkToolNames(value: unknown): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  if (value === null || typeof value !== 'object') return issues;
+  const { hide, tools } = value as { hide?: unknown; tools?: unknown };
+  if (Array.isArray(hide)) {
+    hide.forEach((name, i) => {
+      if (typeof name === 'string' && name !== '*' && !isToolName(name)) issues.push({ path: formatPath(['hide', i]), message: unknownTool(name) });
+    });
+  }
+  if (tools !== null && typeof tools === 'object' && !Array.isArray(tools)) {
+    for (const name of Object.keys(tools)) {
+      if (!isToolName(name)) issues.push({ path: formatPath(['tools', name]), message: unknownTool(name) });
+    }
+  }
+  return issues;
+}
+
+/** A counter name is one budget: the same window and max wherever it is used. */
+function checkCounters(policy: PolicyDocument): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  const seen = new Map<string, { window: PolicyLimit['window']; max: number; path: string }>();
+  const visit = (limits: PolicyLimit[] | undefined, base: (string | number)[]) => {
+    (limits ?? []).forEach((limit, i) => {
+      const path = formatPath([...base, i]);
+      const first = seen.get(limit.counter);
+      if (!first) {
+        seen.set(limit.counter, { window: limit.window, max: limit.max, path });
+      } else if (first.window !== limit.window || first.max !== limit.max) {
+        issues.push({
+          path,
+          message:
+            `counter "${limit.counter}" is one shared budget, first declared at ${first.path} with window ${JSON.stringify(first.window)} and max ${first.max}; ` +
+            `here it has window ${JSON.stringify(limit.window)} and max ${limit.max}. Use the same window and max, or another counter name`,
+        });
+      }
+    });
+  };
+  visit(policy.all_tools?.limits, ['all_tools', 'limits']);
+  for (const [name, rule] of Object.entries(policy.tools ?? {})) visit(rule.limits, ['tools', name, 'limits']);
+  return issues;
+}
+
+const KNOWN_KEYS = [
+  '$schema', 'version', 'description', 'default', 'mode', 'hide', 'all_tools', 'tools', 'action', 'reason', 'approval',
+  'require', 'deny_if', 'limits', 'conditions', 'on_deny', 'path', 'op', 'value', 'counter', 'window', 'max', 'scope',
+  'message', 'timeout_s',
+];
+
+function toIssues(issue: z.core.$ZodIssue): PolicyIssue[] {
+  const path = issue.path as (string | number)[];
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const hint = closest(key, KNOWN_KEYS);
+      return { path: formatPath([...path, key]), message: `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''}` };
+    });
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    const last = path[path.length - 1];
+    return [{ path: formatPath(path), message: `${typeof last === 'string' ? last : 'this value'} is required` }];
+  }
+  return [{ path: formatPath(path), message: issue.message }];
+}
+
+function unknownTool(name: string): string {
+  const hint = closest(name, TOOL_NAMES);
+  return hint ? `unknown tool "${name}"; did you mean "${hint}"?` : `unknown tool "${name}"; the tools are ${TOOL_NAMES.join(', ')}`;
+}
+
+/** `['tools', 'x', 'limits', 0, 'window']` → `tools.x.limits[0].window`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (typeof seg === 'string' && /^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out || '(root)';
+}
+
+/** The closest known word within two edits, for "did you mean". */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * A `regex` condition is a full match. PolicyLayer policies are written for RE2, which allows a
+ * leading inline flag group such as `(?i)`; JavaScript does not, so it is turned into flags.
+ */
+export function compilePattern(source: string): RegExp {
+  const inline = /^\(\?([ims]+)\)/.exec(source);
+  const flags = inline ? [...new Set(inline[1]!)].join('') : '';
+  const body = inline ? source.slice(inline[0].length) : source;
+  return new RegExp(`^(?:${body})$`, `${flags}u`);
+}
