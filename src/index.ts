@@ -11,6 +11,7 @@ import { Pacer } from './kommo/pacer.js';
 import { ReferenceData } from './kommo/reference.js';
 import { createLogger } from './log.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
+import { ReportServices } from './reports/services.js';
 import { startSandbox } from './sandbox/index.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
 
@@ -70,7 +71,9 @@ async function serve(config: Config): Promise<void> {
     ...(config.timezone && { timezone: config.timezone }),
   });
   const middleware = new PolicyMiddleware();
-  const app = createServer({ kommo, reference, middleware, logger });
+  // One set of report caches for the whole process, shared by every session.
+  const reports = new ReportServices(kommo, reference);
+  const app = createServer({ kommo, reference, middleware, logger, reports });
   const transport = new StdioServerTransport();
   const shutdown = async (): Promise<void> => {
     await app.close().catch(() => {});

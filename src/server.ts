@@ -11,6 +11,7 @@ import { NotFound, toErrorResult } from './errors.js';
 import type { KommoClient } from './kommo/client.js';
 import type { ReferenceData } from './kommo/reference.js';
 import type { Logger } from './log.js';
+import { ReportServices } from './reports/services.js';
 import { annotationsFor, type AnyTool } from '../tools/define.js';
 import { catalogue } from '../tools/index.js';
 import type { CallScope, Elicit, PolicyMiddleware } from '../policy/middleware.js';
@@ -27,6 +28,8 @@ export interface ServerDeps {
   grant?: string;
   tools?: readonly AnyTool[];
   now?: () => number;
+  /** Report caches shared by every session of the process; created here when not given. */
+  reports?: ReportServices;
 }
 
 export interface CreatedServer {
@@ -46,6 +49,7 @@ export function createServer(deps: ServerDeps): CreatedServer {
   const byName = new Map(tools.map((t) => [t.name, t]));
   const now = deps.now ?? Date.now;
   const grant = deps.grant ?? 'stdio';
+  const reports = deps.reports ?? new ReportServices(deps.kommo, deps.reference, { now });
   const mcp = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
@@ -76,6 +80,7 @@ export function createServer(deps: ServerDeps): CreatedServer {
         signal: extra.signal,
         log: deps.logger,
         now,
+        reports,
         progress: async (progress, total, message) => {
           if (progressToken === undefined) return;
           await extra.sendNotification({

@@ -14,6 +14,7 @@ import { ReferenceData } from '../src/kommo/reference.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { startSandbox, type Sandbox, type SandboxOptions, type SandboxRequest } from '../src/sandbox/index.js';
 import { createServer, type CreatedServer } from '../src/server.js';
+import { ReportServices, type ReportServicesOptions } from '../src/reports/services.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
 
 export const ENTRY = fileURLToPath(new URL('../src/index.js', import.meta.url));
@@ -23,6 +24,8 @@ export interface Harness {
   sandbox: Sandbox;
   app: CreatedServer;
   kommo: KommoClient;
+  /** The report caches the server uses (period leads, incremental copies of leads and tasks). */
+  reports: ReportServices;
   /** Calls a tool and returns the raw result. */
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   /** Calls a tool and returns its parsed JSON text (success or error). */
@@ -43,6 +46,8 @@ export interface HarnessOptions {
   logger?: Logger;
   now?: () => number;
   timezone?: string;
+  /** Settings of the report caches (TTLs, refresh interval); `now` is passed on by default. */
+  reports?: ReportServicesOptions;
   /** Lets a test install request handlers (e.g. elicitation) on the client before it connects. */
   setupClient?: (client: Client) => void;
 }
@@ -61,9 +66,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.client,
   });
   const reference = new ReferenceData(kommo, { ...(options.timezone && { timezone: options.timezone }), ...(options.now && { now: options.now }) });
+  const reports = new ReportServices(kommo, reference, { ...(options.now && { now: options.now }), ...options.reports });
   const app = createServer({
     kommo,
     reference,
+    reports,
     middleware: options.middleware ?? new PolicyMiddleware(),
     logger,
     ...(options.now && { now: options.now }),
@@ -83,6 +90,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sandbox,
     app,
     kommo,
+    reports,
     call,
     async callJson(name, args) {
       const result = await call(name, args);

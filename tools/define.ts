@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { KommoClient } from '../src/kommo/client.js';
 import type { ReferenceData } from '../src/kommo/reference.js';
 import type { Logger } from '../src/log.js';
+import type { ReportServices } from '../src/reports/services.js';
 
 export type ToolKind = 'read' | 'write' | 'execute';
 
@@ -21,6 +22,11 @@ export interface ToolContext {
   now: () => number;
   /** Sends notifications/progress when the client asked for it; otherwise does nothing. */
   progress: (progress: number, total?: number, message?: string) => Promise<void>;
+  /**
+   * Process-wide report state (period cache, incremental copies of leads and tasks) used by
+   * get_sales_report, get_dashboard and ask_kommo. Optional so contexts built for other tools need not carry it.
+   */
+  reports?: ReportServices;
 }
 
 export type ToolInput = z.ZodObject<z.ZodRawShape>;

@@ -8,13 +8,16 @@ import getAccount from './get-account.js';
 import getLead from './get-lead.js';
 import getLeads from './get-leads.js';
 import addNote from './add-note.js';
+import askKommo from './ask-kommo.js';
 import createTask from './create-task.js';
 import getCompanies from './get-companies.js';
+import getDashboard from './get-dashboard.js';
 import getContacts from './get-contacts.js';
 import getLossReason from './get-loss-reason.js';
 import getLossReasons from './get-loss-reasons.js';
 import getNotes from './get-notes.js';
 import getPipelines from './get-pipelines.js';
+import getSalesReport from './get-sales-report.js';
 import getTasks from './get-tasks.js';
 import getUsers from './get-users.js';
 import moveLead from './move-lead.js';
@@ -32,6 +35,8 @@ export const catalogue: readonly AnyTool[] = [
   updateLead,
   moveLead,
   getPipelines,
+  getSalesReport,
+  getDashboard,
   getContacts,
   getCompanies,
   getTasks,
@@ -45,6 +50,7 @@ export const catalogue: readonly AnyTool[] = [
   unpinNote,
   runSalesbot,
   stopSalesbot,
+  askKommo,
 ];
 
 export const toolNames: readonly string[] = catalogue.map((t) => t.name);

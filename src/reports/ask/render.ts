@@ -1,0 +1,291 @@
+/**
+ * Answers in the question's language (Portuguese, Spanish, English): the figure, the period with its
+ * exact days and timezone, and the interpretation used. All wording lives here.
+ */
+import type { Language } from './language.js';
+import type { PeriodSpec } from './period-parse.js';
+import type { Intent, Metric, NotUnderstoodReason } from './intent.js';
+import type { Period } from '../period.js';
+
+const LOCALE: Record<Language, string> = { pt: 'pt-BR', es: 'es', en: 'en-US' };
+
+export class Words {
+  constructor(
+    readonly lang: Language,
+    private readonly currency: string | undefined,
+  ) {}
+
+  get locale(): string {
+    return LOCALE[this.lang];
+  }
+
+  t(texts: Record<Language, string>): string {
+    return texts[this.lang];
+  }
+
+  number(n: number): string {
+    return new Intl.NumberFormat(this.locale, { maximumFractionDigits: 2 }).format(n);
+  }
+
+  money(n: number): string {
+    if (this.currency && /^[A-Z]{3}$/.test(this.currency)) {
+      try {
+        return new Intl.NumberFormat(this.locale, { style: 'currency', currency: this.currency, maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(n);
+      } catch {
+        // Unknown currency code: fall through to a plain number.
+      }
+    }
+    return this.number(Math.round(n));
+  }
+
+  percent(n: number): string {
+    return `${this.number(n)}%`;
+  }
+
+  date(iso: string): string {
+    if (this.lang === 'en') return iso;
+    const [y, m, d] = iso.split('-');
+    return `${d}/${m}/${y}`;
+  }
+
+  periodLabel(spec: PeriodSpec, period: Period): string {
+    const L = this.lang;
+    switch (spec.kind) {
+      case 'today':
+        return this.t({ pt: 'hoje', es: 'hoy', en: 'today' });
+      case 'yesterday':
+        return this.t({ pt: 'ontem', es: 'ayer', en: 'yesterday' });
+      case 'this_week':
+        return this.t({ pt: 'esta semana (de segunda a domingo)', es: 'esta semana (de lunes a domingo)', en: 'this week (Monday to Sunday)' });
+      case 'last_week':
+        return this.t({ pt: 'a semana passada (de segunda a domingo)', es: 'la semana pasada (de lunes a domingo)', en: 'last week (Monday to Sunday)' });
+      case 'this_month':
+        return this.t({ pt: 'este mês', es: 'este mes', en: 'this month' });
+      case 'last_month':
+        return this.t({ pt: 'o mês passado', es: 'el mes pasado', en: 'last month' });
+      case 'this_year':
+        return this.t({ pt: 'este ano', es: 'este año', en: 'this year' });
+      case 'last_year':
+        return this.t({ pt: 'o ano passado', es: 'el año pasado', en: 'last year' });
+      case 'last_n': {
+        const unit = {
+          days: { pt: 'dias', es: 'días', en: 'days' },
+          weeks: { pt: 'semanas', es: 'semanas', en: 'weeks' },
+          months: { pt: 'meses', es: 'meses', en: 'months' },
+        }[spec.unit][L];
+        const until = this.t({ pt: ', até hoje', es: ', hasta hoy', en: ', up to today' });
+        if (L === 'pt') return `${spec.unit === 'weeks' ? 'as últimas' : 'os últimos'} ${spec.n} ${unit}${until}`;
+        if (L === 'es') return `${spec.unit === 'weeks' ? 'las últimas' : 'los últimos'} ${spec.n} ${unit}${until}`;
+        return `the last ${spec.n} ${unit}${until}`;
+      }
+      case 'month': {
+        const name = new Intl.DateTimeFormat(this.locale, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2000, spec.month - 1, 1)));
+        return L === 'en' ? `${name} ${spec.year}` : `${name} de ${spec.year}`;
+      }
+      case 'year':
+        return String(spec.year);
+      case 'day':
+        return this.date(period.from);
+      case 'since':
+        return this.t({ pt: `desde ${this.date(period.from)}`, es: `desde el ${this.date(period.from)}`, en: `since ${period.from}` });
+      case 'range':
+        return this.t({
+          pt: `de ${this.date(period.from)} a ${this.date(period.to)}`,
+          es: `del ${this.date(period.from)} al ${this.date(period.to)}`,
+          en: `from ${period.from} to ${period.to}`,
+        });
+    }
+  }
+
+  /** "março de 2026 (01/03/2026–31/03/2026, America/Sao_Paulo)". */
+  periodPhrase(spec: PeriodSpec, period: Period): string {
+    const days = period.from === period.to ? this.date(period.from) : `${this.date(period.from)}–${this.date(period.to)}`;
+    return `${this.periodLabel(spec, period)} (${days}, ${period.timezone})`;
+  }
+
+  scope(filters: { pipelines: string[]; users: string[] }): string {
+    const parts = [
+      ...filters.pipelines.map((p) => `${this.t({ pt: 'funil', es: 'embudo', en: 'pipeline' })} ${p}`),
+      ...filters.users.map((u) => `${this.t({ pt: 'responsável', es: 'responsable', en: 'responsible user' })} ${u}`),
+    ];
+    return parts.length ? ` (${parts.join('; ')})` : '';
+  }
+
+  scopeNote(filters: { pipelines: string[]; users: string[] }): string {
+    const where = filters.pipelines.length
+      ? ''
+      : this.t({ pt: ' Todos os funis.', es: ' Todos los embudos.', en: ' All pipelines.' });
+    const who = filters.users.length
+      ? ''
+      : this.t({ pt: ' Todos os responsáveis.', es: ' Todos los responsables.', en: ' All responsible users.' });
+    return where + who;
+  }
+
+  metricName(metric: Metric | 'closed' | 'total'): string {
+    const names: Record<Metric | 'closed' | 'total', Record<Language, string>> = {
+      new: { pt: 'Leads novos (criados)', es: 'Leads nuevos (creados)', en: 'New leads (created)' },
+      won: { pt: 'Leads ganhos', es: 'Leads ganados', en: 'Won leads' },
+      lost: { pt: 'Leads perdidos', es: 'Leads perdidos', en: 'Lost leads' },
+      closed: { pt: 'Leads fechados (ganhos + perdidos)', es: 'Leads cerrados (ganados + perdidos)', en: 'Closed leads (won + lost)' },
+      revenue: { pt: 'Receita dos leads ganhos', es: 'Ingresos de los leads ganados', en: 'Revenue from won leads' },
+      average: { pt: 'Ticket médio dos leads ganhos', es: 'Ticket promedio de los leads ganados', en: 'Average deal size of won leads' },
+      conversion: { pt: 'Taxa de conversão', es: 'Tasa de conversión', en: 'Conversion rate' },
+      open: { pt: 'Leads em aberto agora', es: 'Leads abiertos ahora', en: 'Open leads now' },
+      total: { pt: 'Total de leads na conta agora', es: 'Total de leads en la cuenta ahora', en: 'All leads in the account now' },
+    };
+    return names[metric][this.lang];
+  }
+
+  interpretation(intent: Intent): string {
+    const won = this.t({
+      pt: 'leads que estão agora na etapa Ganho (status 142) com data de fechamento (closed_at) no período',
+      es: 'leads que están ahora en la etapa Ganado (status 142) con fecha de cierre (closed_at) en el período',
+      en: 'leads now in stage Closed - won (status 142) whose closing date (closed_at) falls in the period',
+    });
+    const lost = this.t({
+      pt: 'leads na etapa Perdido (status 143) com data de fechamento no período',
+      es: 'leads en la etapa Perdido (status 143) con fecha de cierre en el período',
+      en: 'leads in stage Closed - lost (status 143) whose closing date falls in the period',
+    });
+    switch (intent.kind) {
+      case 'count':
+        if (intent.metric === 'new') {
+          return this.t({ pt: 'Contei os leads com data de criação (created_at) no período.', es: 'Conté los leads con fecha de creación (created_at) en el período.', en: 'Counted leads whose creation date (created_at) falls in the period.' });
+        }
+        if (intent.metric === 'won') return this.t({ pt: `Contei os ${won}.`, es: `Conté los ${won}.`, en: `Counted ${won}.` });
+        if (intent.metric === 'lost') return this.t({ pt: `Contei os ${lost}.`, es: `Conté los ${lost}.`, en: `Counted ${lost}.` });
+        return this.t({ pt: `"Fechados" = ganhos + perdidos: ${won}, mais os ${lost}.`, es: `"Cerrados" = ganados + perdidos: ${won}, más los ${lost}.`, en: `"Closed" = won + lost: ${won}, plus ${lost}.` });
+      case 'summary':
+        return this.t({
+          pt: `Novos = criados no período; ganhos = ${won}; perdidos = ${lost}; receita = soma dos valores dos ganhos; conversão = ganhos ÷ (ganhos + perdidos).`,
+          es: `Nuevos = creados en el período; ganados = ${won}; perdidos = ${lost}; ingresos = suma de los valores de los ganados; conversión = ganados ÷ (ganados + perdidos).`,
+          en: `New = created in the period; won = ${won}; lost = ${lost}; revenue = sum of the won prices; conversion = won ÷ (won + lost).`,
+        });
+      case 'revenue':
+        return this.t({ pt: `Somei o valor (price) dos ${won}.`, es: `Sumé el valor (price) de los ${won}.`, en: `Summed the price of ${won}.` });
+      case 'average':
+        return this.t({ pt: `Receita (soma dos valores dos ${won}) ÷ número desses leads.`, es: `Ingresos (suma de los valores de los ${won}) ÷ número de esos leads.`, en: `Revenue (sum of the prices of ${won}) ÷ their number.` });
+      case 'conversion':
+        return this.t({ pt: `Ganhos ÷ (ganhos + perdidos) × 100, contando os ${won} e os ${lost}.`, es: `Ganados ÷ (ganados + perdidos) × 100, contando los ${won} y los ${lost}.`, en: `Won ÷ (won + lost) × 100, counting ${won} and ${lost}.` });
+      case 'open':
+        return this.t({ pt: 'Leads que não estão em Ganho (142) nem Perdido (143) neste momento.', es: 'Leads que no están en Ganado (142) ni Perdido (143) en este momento.', en: 'Leads not in Closed - won (142) or Closed - lost (143) right now.' });
+      case 'total':
+        return this.t({ pt: 'Todos os leads existentes na conta neste momento, em qualquer etapa.', es: 'Todos los leads existentes en la cuenta en este momento, en cualquier etapa.', en: 'Every lead in the account right now, in any stage.' });
+      case 'stage':
+        return this.t({ pt: 'Leads que estão nesta etapa neste momento (o Kommo não guarda o histórico de etapas aqui).', es: 'Leads que están en esta etapa en este momento (aquí Kommo no guarda el historial de etapas).', en: 'Leads in this stage right now (stage history is not available here).' });
+      case 'ranking':
+        return this.t({
+          pt: `Agrupei por ${intent.by === 'user' ? 'responsável pelo lead' : 'funil'} e ordenei por: ${this.rankMetricName(intent.metric)}.`,
+          es: `Agrupé por ${intent.by === 'user' ? 'responsable del lead' : 'embudo'} y ordené por: ${this.rankMetricName(intent.metric)}.`,
+          en: `Grouped by ${intent.by === 'user' ? 'the lead\'s responsible user' : 'pipeline'} and sorted by: ${this.rankMetricName(intent.metric)}.`,
+        });
+      case 'tasks':
+        return this.t({
+          pt: 'Tarefas não concluídas (filter[is_completed]=0); atrasadas = prazo (complete_till) antes de agora.',
+          es: 'Tareas no completadas (filter[is_completed]=0); vencidas = plazo (complete_till) anterior a ahora.',
+          en: 'Tasks not completed (filter[is_completed]=0); overdue = deadline (complete_till) before now.',
+        });
+      case 'lookup':
+        return this.t({
+          pt: `Busca do Kommo (query=) por este texto em ${intent.entity === 'leads' ? 'leads' : 'contatos'}; até 10 resultados.`,
+          es: `Búsqueda de Kommo (query=) de este texto en ${intent.entity === 'leads' ? 'leads' : 'contactos'}; hasta 10 resultados.`,
+          en: `Kommo search (query=) for this text among ${intent.entity}; up to 10 results.`,
+        });
+    }
+  }
+
+  rankMetricName(metric: Metric): string {
+    const names: Record<Metric, Record<Language, string>> = {
+      revenue: { pt: 'receita de leads ganhos', es: 'ingresos de leads ganados', en: 'revenue from won leads' },
+      won: { pt: 'leads ganhos', es: 'leads ganados', en: 'won leads' },
+      new: { pt: 'leads novos', es: 'leads nuevos', en: 'new leads' },
+      lost: { pt: 'leads perdidos', es: 'leads perdidos', en: 'lost leads' },
+      open: { pt: 'leads em aberto agora', es: 'leads abiertos ahora', en: 'open leads now' },
+      conversion: { pt: 'taxa de conversão', es: 'tasa de conversión', en: 'conversion rate' },
+      average: { pt: 'ticket médio', es: 'ticket promedio', en: 'average deal size' },
+    };
+    return names[metric][this.lang];
+  }
+
+  defaultPeriodNote(): string {
+    return this.t({
+      pt: ' A pergunta não dizia o período: usei este mês.',
+      es: ' La pregunta no indicaba el período: usé este mes.',
+      en: ' The question named no period: I used this month.',
+    });
+  }
+
+  ignoredPeriodNote(): string {
+    return this.t({
+      pt: ' O período da pergunta não se aplica: esta contagem é do momento atual.',
+      es: ' El período de la pregunta no se aplica: este conteo es del momento actual.',
+      en: ' The period in the question does not apply: this count is as of now.',
+    });
+  }
+
+  notUnderstood(reason: NotUnderstoodReason, detail: string | undefined): { answer: string; supported: string[] } {
+    const why: Record<NotUnderstoodReason, Record<Language, string>> = {
+      no_intent: {
+        pt: 'Não consegui relacionar a pergunta a um dado do Kommo que eu saiba calcular, então não vou arriscar uma resposta.',
+        es: 'No pude relacionar la pregunta con un dato de Kommo que sepa calcular, así que no voy a arriesgar una respuesta.',
+        en: "I couldn't map the question to a Kommo figure I can compute, so I won't guess an answer.",
+      },
+      unknown_name: {
+        pt: `Não encontrei “${detail ?? ''}” entre os responsáveis, funis ou etapas desta conta, então não vou responder por outro.`,
+        es: `No encontré “${detail ?? ''}” entre los responsables, embudos o etapas de esta cuenta, así que no voy a responder por otro.`,
+        en: `I couldn't find “${detail ?? ''}” among this account's users, pipelines or stages, so I won't answer for something else.`,
+      },
+      no_lookup_name: {
+        pt: 'Faltou o nome a buscar: diga, por exemplo, “encontre o contato Maria Silva”.',
+        es: 'Falta el nombre a buscar: diga, por ejemplo, “busca el contacto María López”.',
+        en: 'The name to look up is missing: say, for example, “find the contact Maria Silva”.',
+      },
+      bad_date: {
+        pt: `A data “${detail ?? ''}” não existe no calendário.`,
+        es: `La fecha “${detail ?? ''}” no existe en el calendario.`,
+        en: `The date “${detail ?? ''}” is not a real calendar date.`,
+      },
+      unsupported_period: {
+        pt: `Não sei calcular o período “${detail ?? ''}” (nem comparar dois períodos numa só pergunta).`,
+        es: `No sé calcular el período “${detail ?? ''}” (ni comparar dos períodos en una sola pregunta).`,
+        en: `I can't compute the period “${detail ?? ''}” (nor compare two periods in one question).`,
+      },
+      empty: { pt: 'A pergunta está vazia.', es: 'La pregunta está vacía.', en: 'The question is empty.' },
+    };
+    const supported: Record<Language, string[]> = {
+      pt: [
+        'Quantos leads novos, ganhos, perdidos ou em aberto — ex.: “Quantos leads ganhamos no mês passado?”',
+        'Leads numa etapa ou funil — ex.: “Quantos leads estão na etapa Negociação?”',
+        'Receita e ticket médio — ex.: “Qual foi a receita de março?”',
+        'Taxa de conversão (ganhos ÷ (ganhos + perdidos)) — ex.: “Qual a taxa de conversão este ano?”',
+        'Ranking por responsável ou por funil — ex.: “Quem vendeu mais este mês?”',
+        'Tarefas atrasadas ou em aberto — ex.: “Quantas tarefas estão atrasadas?”',
+        'Buscar um lead ou contato pelo nome — ex.: “Encontre o contato Maria Silva”',
+        'Períodos: hoje, ontem, esta/semana passada, este/mês passado, este/ano passado, últimos N dias, “em março”, datas (01/03/2026 a 15/03/2026)',
+      ],
+      es: [
+        'Cuántos leads nuevos, ganados, perdidos o abiertos — ej.: “¿Cuántos leads ganamos el mes pasado?”',
+        'Leads en una etapa o embudo — ej.: “¿Cuántos leads hay en la etapa Negociación?”',
+        'Ingresos y ticket promedio — ej.: “¿Cuáles fueron los ingresos de marzo?”',
+        'Tasa de conversión (ganados ÷ (ganados + perdidos)) — ej.: “¿Cuál es la tasa de conversión este año?”',
+        'Ranking por responsable o por embudo — ej.: “¿Quién vendió más este mes?”',
+        'Tareas vencidas o abiertas — ej.: “¿Cuántas tareas están vencidas?”',
+        'Buscar un lead o contacto por nombre — ej.: “Busca el contacto María López”',
+        'Períodos: hoy, ayer, esta/la semana pasada, este/el mes pasado, este/el año pasado, últimos N días, “en marzo”, fechas (01/03/2026 al 15/03/2026)',
+      ],
+      en: [
+        'How many new, won, lost or open leads — e.g. “How many leads did we win last month?”',
+        'Leads in a stage or pipeline — e.g. “How many leads are in stage Negotiation?”',
+        'Revenue and average deal size — e.g. “What was the revenue in March 2026?”',
+        'Conversion rate (won ÷ (won + lost)) — e.g. “What is the conversion rate this year?”',
+        'Rankings by responsible user or pipeline — e.g. “Who sold the most this month?”',
+        'Overdue or open tasks — e.g. “How many tasks are overdue?”',
+        'Look up a lead or contact by name — e.g. “Find the contact Maria Silva”',
+        'Periods: today, yesterday, this/last week, this/last month, this/last year, the last N days, “in March”, dates (2026-03-01 to 2026-03-15)',
+      ],
+    };
+    const lead = this.t({ pt: 'Posso responder:', es: 'Puedo responder:', en: 'I can answer:' });
+    const list = supported[this.lang];
+    return { answer: `${why[reason][this.lang]} ${lead}\n- ${list.join('\n- ')}`, supported: list };
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The process-wide state behind get_sales_report, get_dashboard and ask_kommo: the leads of recent
+ * periods (kept a few minutes, so the same report asked again costs no request), and the incremental
+ * copies of all leads and tasks for figures that need the whole account. One instance per process,
+ * shared by every MCP session.
+ */
+import { LRUCache } from 'lru-cache';
+import { KommoError } from '../errors.js';
+import type { KommoClient } from '../kommo/client.js';
+import type { ReferenceData } from '../kommo/reference.js';
+import type { Pipeline, Task, User } from '../kommo/types.js';
+import { LOST_STATUS_ID, WON_STATUS_ID } from '../kommo/types.js';
+import type { PageProgress, ReportCall } from './context.js';
+import { IncrementalCache } from './incremental-cache.js';
+import { closedInStream, createdInStream, readStreams } from './leads-query.js';
+import { Calendar, type Period } from './period.js';
+import { SharedWork } from './shared-work.js';
+import { toFacts, type LeadFacts } from './summary.js';
+
+export interface ReportServicesOptions {
+  now?: () => number;
+  /** How long the leads of a period are re-used (default 5 minutes). */
+  periodTtlMs?: number;
+  /** How long the copies of all leads / tasks are used before asking Kommo for changes (default 60 s). */
+  cacheRefreshMs?: number;
+  /** Age after which the copies are rebuilt by a full pass, to drop deleted records (default 6 h). */
+  fullResyncMs?: number;
+  /** Seconds subtracted from the last sync time in `filter[updated_at][from]` (default 300). */
+  overlapSeconds?: number;
+  /** Most leads (and, separately, tasks) kept in memory (default 300,000). */
+  maxCachedRecords?: number;
+}
+
+export interface TaskFacts {
+  id: number;
+  is_completed: boolean;
+  complete_till: number;
+  responsible_user_id: number;
+  updated_at: number;
+}
+
+/** The leads a period concerns (created, won or lost in it), as fetched at `computedAt`. */
+export interface PeriodLeads {
+  period: Period;
+  leads: readonly LeadFacts[];
+  computedAt: number;
+  cached: boolean;
+}
+
+export interface TimezoneInfo {
+  timezone: string;
+  /** Where it came from: the account's settings, the KOMMO_TIMEZONE override, or the UTC fallback. */
+  source: 'account' | 'KOMMO_TIMEZONE' | 'default';
+}
+
+export class ReportServices {
+  readonly now: () => number;
+  readonly leads: IncrementalCache<LeadFacts>;
+  readonly tasks: IncrementalCache<TaskFacts>;
+  private readonly periods: LRUCache<string, PeriodLeads>;
+  private readonly periodWork = new SharedWork<PeriodLeads>();
+
+  constructor(
+    readonly kommo: KommoClient,
+    readonly reference: ReferenceData,
+    options: ReportServicesOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    const common = {
+      now: this.now,
+      refreshIntervalMs: options.cacheRefreshMs ?? 60_000,
+      fullResyncMs: options.fullResyncMs ?? 6 * 3_600_000,
+      overlapSeconds: options.overlapSeconds ?? 300,
+      maxRecords: options.maxCachedRecords ?? 300_000,
+    };
+    this.leads = new IncrementalCache<LeadFacts>(kommo, {
+      ...common,
+      name: 'leads',
+      path: '/api/v4/leads',
+      key: 'leads',
+      compact: (raw) => {
+        const lead = raw as Parameters<typeof toFacts>[0];
+        return lead.is_deleted ? undefined : toFacts(lead);
+      },
+    });
+    this.tasks = new IncrementalCache<TaskFacts>(kommo, {
+      ...common,
+      name: 'tasks',
+      path: '/api/v4/tasks',
+      key: 'tasks',
+      compact: (raw) => {
+        const t = raw as Task;
+        return {
+          id: t.id,
+          is_completed: t.is_completed === true,
+          complete_till: t.complete_till,
+          responsible_user_id: t.responsible_user_id,
+          updated_at: t.updated_at,
+        };
+      },
+    });
+    const now = this.now;
+    this.periods = new LRUCache<string, PeriodLeads>({
+      max: 24,
+      ttl: options.periodTtlMs ?? 5 * 60_000,
+      perf: { now },
+    });
+  }
+
+  async timezone(signal: AbortSignal): Promise<TimezoneInfo> {
+    const [timezone, account] = await Promise.all([this.reference.timezone(signal), this.reference.account(signal)]);
+    const accountZone = account._embedded?.datetime_settings?.timezone;
+    const source: TimezoneInfo['source'] =
+      accountZone === timezone ? 'account' : accountZone === undefined && timezone === 'UTC' ? 'default' : 'KOMMO_TIMEZONE';
+    return { timezone, source };
+  }
+
+  async calendar(call: ReportCall): Promise<{ calendar: Calendar; tz: TimezoneInfo }> {
+    const tz = await this.timezone(call.signal);
+    return { calendar: new Calendar(tz.timezone, call.now()), tz };
+  }
+
+  async currency(signal: AbortSignal): Promise<string | undefined> {
+    const account = await this.reference.account(signal);
+    return account.currency;
+  }
+
+  pipelines(signal: AbortSignal): Promise<Pipeline[]> {
+    return this.reference.pipelines(signal);
+  }
+
+  /** Users for names; `[]` when the token may not list users (GET /users is admin-only). */
+  async users(signal: AbortSignal): Promise<User[]> {
+    try {
+      return await this.reference.users(signal);
+    } catch (err) {
+      if (err instanceof KommoError && err.status === 403) return [];
+      throw err;
+    }
+  }
+
+  /**
+   * The leads created, won or lost in the period: one stream of `filter[created_at]` and one per
+   * (pipeline, 142|143) of `filter[closed_at]` + `filter[statuses]`. Re-used for `periodTtlMs`.
+   */
+  async periodLeads(period: Period, call: ReportCall, progress: PageProgress): Promise<PeriodLeads> {
+    const key = `${period.timezone}|${period.from}|${period.to}`;
+    const hit = this.periods.get(key);
+    if (hit) return { ...hit, cached: true };
+    return this.periodWork.run(key, call.signal, async () => {
+      const pipelines = await this.pipelines(call.signal);
+      const streams = [createdInStream(period)];
+      for (const p of pipelines) for (const status of [WON_STATUS_ID, LOST_STATUS_ID]) streams.push(closedInStream(period, p.id, status));
+      const computedAt = this.now();
+      const results = await readStreams({ kommo: this.kommo, call, progress }, streams);
+      const byId = new Map<number, LeadFacts>();
+      for (const list of results) for (const lead of list) byId.set(lead.id, toFacts(lead));
+      const entry: PeriodLeads = { period, leads: [...byId.values()], computedAt, cached: false };
+      this.periods.set(key, entry);
+      return entry;
+    });
+  }
+
+  /** Forgets cached periods and copies (e.g. between benchmark runs). */
+  clear(): void {
+    this.periods.clear();
+    this.leads.clear();
+    this.tasks.clear();
+  }
+}
