@@ -22,7 +22,8 @@ const intFromEnv = (name: string, min: number, max: number, fallback: number, ex
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
+      // Plain digits only: Number() would also take "0x10", "1e3" or "  7 ".
+      const n = /^\d{1,12}$/.test(v.trim()) ? Number(v.trim()) : NaN;
       if (!Number.isInteger(n) || n < min || n > max) {
         ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}, e.g. ${name}=${example}` });
         return z.NEVER;
@@ -54,6 +55,12 @@ const baseUrl = z
     return url.origin;
   });
 
+const TOKEN_EXAMPLE = 'KOMMO_ACCESS_TOKEN=eyJ0eXAiOiJKV1Qi...';
+const TOKEN_SHAPE = `KOMMO_ACCESS_TOKEN must be the long-lived token from your Kommo integration (one line, no spaces), e.g. ${TOKEN_EXAMPLE}`;
+/** The value shipped in .env.example. */
+const TOKEN_PLACEHOLDER = 'paste-your-long-lived-token-here';
+const TOKEN_PLACEHOLDER_LEFT = `KOMMO_ACCESS_TOKEN still holds the placeholder from .env.example; paste the long-lived token of your Kommo integration, e.g. ${TOKEN_EXAMPLE}`;
+
 const EnvSchema = z.object({
   KOMMO_BASE_URL: baseUrl.optional(),
   KOMMO_SUBDOMAIN: z
@@ -64,7 +71,10 @@ const EnvSchema = z.object({
   KOMMO_ACCESS_TOKEN: z
     .string()
     .trim()
-    .regex(/^\S{8,8192}$/, 'KOMMO_ACCESS_TOKEN must be the long-lived token from your Kommo integration (one line, no spaces), e.g. KOMMO_ACCESS_TOKEN=eyJ0eXAiOiJKV1Qi...')
+    // A token copied together with its header prefix is still the token.
+    .transform((v) => v.replace(/^Bearer\s+/i, ''))
+    .refine((v) => /^\S{8,8192}$/.test(v), TOKEN_SHAPE)
+    .refine((v) => v !== TOKEN_PLACEHOLDER, TOKEN_PLACEHOLDER_LEFT)
     .optional(),
   KOMMO_POLICY: z.string().trim().min(1).optional(),
   KOMMO_MAX_RPS: intFromEnv('KOMMO_MAX_RPS', 1, 50, 7, '7'),
@@ -79,7 +89,10 @@ const EnvSchema = z.object({
     .optional(),
   KOMMO_AUDIT_LOG: z.string().trim().min(1).optional(),
   KOMMO_LOG_LEVEL: z
-    .enum(['debug', 'info', 'warn', 'error'], { message: 'KOMMO_LOG_LEVEL must be debug, info, warn or error, e.g. KOMMO_LOG_LEVEL=info' })
+    .string()
+    .trim()
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(['debug', 'info', 'warn', 'error'], { message: 'KOMMO_LOG_LEVEL must be debug, info, warn or error, e.g. KOMMO_LOG_LEVEL=info' }))
     .optional(),
 });
 
@@ -140,7 +153,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, command: { sandbox: boolean; 
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ConfigError(issue.message);
+    // Our messages name their variable; make sure any other (zod's own) does too, on one line.
+    const name = String(issue.path[0] ?? 'configuration');
+    const message = issue.message.replace(/\s+/g, ' ').trim();
+    throw new ConfigError(message.startsWith(name) ? message : `${name}: ${message}`);
   }
   const e = parsed.data;
   let kommo: Config['kommo'];
@@ -150,7 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, command: { sandbox: boolean; 
       throw new ConfigError('KOMMO_BASE_URL is not set; set it to your account address, e.g. KOMMO_BASE_URL=https://yourcompany.kommo.com (or run with --sandbox to try without an account)');
     }
     if (!e.KOMMO_ACCESS_TOKEN) {
-      throw new ConfigError('KOMMO_ACCESS_TOKEN is not set; set it to the long-lived token of your Kommo integration, e.g. KOMMO_ACCESS_TOKEN=eyJ0eXAiOiJKV1Qi...');
+      throw new ConfigError(`KOMMO_ACCESS_TOKEN is not set; set it to the long-lived token of your Kommo integration, e.g. ${TOKEN_EXAMPLE}`);
     }
     kommo = { baseUrl: url, token: e.KOMMO_ACCESS_TOKEN };
   }

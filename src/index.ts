@@ -9,11 +9,16 @@ import { ConfigError, loadConfig, parseArgs, type Config } from './config.js';
 import { KommoClient } from './kommo/client.js';
 import { Pacer } from './kommo/pacer.js';
 import { ReferenceData } from './kommo/reference.js';
-import { createLogger } from './log.js';
+import { createLogger, redactSecrets } from './log.js';
 import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
 import { ReportServices } from './reports/services.js';
 import { startSandbox } from './sandbox/index.js';
+import { kommoAttempts } from '../policy/attempts.js';
+import { fileAudit, loggerAudit } from '../policy/audit.js';
+import { runPolicyCheck } from '../policy/check.js';
+import { Limiter } from '../policy/limiter.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
+import { PolicyStore } from '../policy/store.js';
 
 const HELP = `${SERVER_NAME} ${SERVER_VERSION} — MCP server for the Kommo CRM with a policy firewall
 
@@ -39,7 +44,11 @@ async function main(): Promise<number> {
     return 0;
   }
   if (command.kind === 'policy-check') {
-    throw new ConfigError('policy check is not available yet');
+    // Not the MCP stdio mode: the report is for a person, on stdout.
+    const report = runPolicyCheck(command.file);
+    await new Promise<void>((done) => process.stdout.write(report.stdout, () => done()));
+    await new Promise<void>((done) => process.stderr.write(report.stderr, () => done()));
+    return report.code;
   }
   const config = loadConfig(process.env, command);
   await serve(config);
@@ -47,7 +56,9 @@ async function main(): Promise<number> {
 }
 
 async function serve(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  // The policy first: an invalid one stops the server before anything starts (PolicyError names the
+  // file and the JSON path). Policy log lines never carry the token.
+  const policy = new PolicyStore(config.policyPath, { logger: createLogger(config.logLevel) });
   let kommoTarget = config.kommo;
   let stopSandbox: (() => Promise<void>) | undefined;
   if (config.sandbox) {
@@ -58,6 +69,12 @@ async function serve(config: Config): Promise<void> {
       `kommo-mcp: SANDBOX MODE — serving a fake Kommo account with generated data at ${sandbox.url}; nothing here touches a real Kommo account.\n`,
     );
   }
+  // Every log line is scrubbed of the token, whatever a caller hands the logger.
+  const logger = createLogger(config.logLevel, undefined, { secrets: [kommoTarget!.token] });
+  secrets.push(kommoTarget!.token);
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection', { error: describeError(reason) });
+  });
   const kommo = new KommoClient({
     baseUrl: kommoTarget!.baseUrl,
     token: kommoTarget!.token,
@@ -65,35 +82,64 @@ async function serve(config: Config): Promise<void> {
     timeoutMs: config.timeoutMs,
     maxRetries: config.maxRetries,
     logger,
+    onAttempt: kommoAttempts.observe,
   });
   const reference = new ReferenceData(kommo, {
     ttlMs: config.referenceTtlMs,
     ...(config.timezone && { timezone: config.timezone }),
   });
-  const middleware = new PolicyMiddleware();
+  const audit = config.auditLog ? fileAudit(config.auditLog) : loggerAudit(logger);
+  const middleware = new PolicyMiddleware({
+    policy,
+    limiter: new Limiter({ maxKeys: config.limiterMaxKeys }),
+    audit,
+    logger,
+  });
   // One set of report caches for the whole process, shared by every session.
   const reports = new ReportServices(kommo, reference);
   const app = createServer({ kommo, reference, middleware, logger, reports });
+  // A valid edit of the policy file applies to the next call; clients are told the tool list changed.
+  policy.onChange(() => void app.notifyToolsChanged().catch(() => {}));
+  policy.watch();
   const transport = new StdioServerTransport();
   const shutdown = async (): Promise<void> => {
+    policy.close();
     await app.close().catch(() => {});
     await stopSandbox?.().catch(() => {});
+    audit.close();
     process.exit(0);
   };
   process.stdin.on('end', () => void shutdown());
+  // The client went away (EPIPE on the protocol channel): nothing left to serve.
+  process.stdout.on('error', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   await app.server.connect(transport);
   logger.info('kommo-mcp ready on stdio', { sandbox: config.sandbox, policy: config.policyPath });
 }
 
+/** Secrets known so far; a fatal message is scrubbed of them before it is printed. */
+const secrets: string[] = [];
+
+/** Name and message only: a raw error (an axios one above all) can carry the request headers. */
+function describeError(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return redactSecrets(text, secrets).replace(/\s+/g, ' ').slice(0, 500);
+}
+
+/** One line on stderr, then exit once it has been written (stderr may be an asynchronous pipe). */
+function fail(message: string, code: number): void {
+  process.stderr.write(`kommo-mcp: ${redactSecrets(message, secrets).replace(/\s+/g, ' ').trim()}\n`, () => process.exit(code));
+}
+
+process.on('uncaughtException', (err) => fail('stopped after an unexpected error: ' + describeError(err), 1));
+
 main().then(
   (code) => {
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    const message = err instanceof ConfigError ? err.message : 'failed to start: ' + (err instanceof Error ? err.message : String(err));
-    process.stderr.write(`kommo-mcp: ${message}\n`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
+    if (err instanceof ConfigError) fail(err.message, 2);
+    else fail('failed to start: ' + describeError(err), 1);
   },
 );

@@ -16,12 +16,20 @@ export interface KommoClientOptions {
   token: string;
   /** Shared process-wide pace; one per process, passed to every client. */
   pacer: Pacer;
+  /** Hard deadline of one HTTP attempt (connect, headers and body), in ms. */
   timeoutMs?: number;
   /** Retries of a read after the first attempt. */
   maxRetries?: number;
-  /** First backoff delay; doubles each retry, with full jitter, capped by maxBackoffMs. */
+  /** First backoff delay; doubles each retry, with jitter, capped by maxBackoffMs. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * The longest `Retry-After` a read waits out; a longer one fails the call at once with
+   * `retryAfterSeconds`, since a tool call cannot hang for minutes.
+   */
+  maxRetryAfterMs?: number;
+  /** Largest response body accepted, in bytes. */
+  maxResponseBytes?: number;
   logger?: Logger;
   sleep?: Sleep;
   random?: () => number;
@@ -46,9 +54,15 @@ export interface Page<T> {
 
 type Method = 'GET' | 'POST' | 'PATCH';
 
+type Attempt<T> =
+  | { ok: true; value: T | undefined }
+  | { ok: false; error: KommoError | NotFound; retryAfterMs?: number };
+
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 const SAFE_PATH = /^[\w.[\]-]{1,120}$/;
 const SAFE_CODE = /^\w{1,60}$/;
+/** Failures before any byte reached Kommo: safe to count as "not done" even for writes. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 export class KommoClient {
   private readonly http: AxiosInstance;
@@ -56,6 +70,7 @@ export class KommoClient {
   private readonly maxRetries: number;
   private readonly baseBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly maxRetryAfterMs: number;
   private readonly logger: Logger;
   private readonly sleep: Sleep;
   private readonly random: () => number;
@@ -65,18 +80,24 @@ export class KommoClient {
     this.maxRetries = options.maxRetries ?? 3;
     this.baseBackoffMs = options.baseBackoffMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 8_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
     this.logger = options.logger ?? silentLogger;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
     this.http = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
+      // A path must never replace the base URL: the token would go wherever it pointed.
+      allowAbsoluteUrls: false,
       timeout: this.timeoutMs,
       headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/json' },
       // Statuses, bodies and JSON parsing are ours to judge: 204, HTML 429/403 pages, problem+json.
       validateStatus: () => true,
       transformResponse: [(data: unknown) => data],
       responseType: 'text',
+      // Never follow a redirect: it would carry the Authorization header to another address.
       maxRedirects: 0,
+      maxContentLength: options.maxResponseBytes ?? 64 * 1024 * 1024,
+      proxy: false,
     });
   }
 
@@ -92,10 +113,12 @@ export class KommoClient {
     return data;
   }
 
+  /** POST, sent exactly once (never retried); `undefined` when Kommo answers without a body. */
   async post<T>(path: string, body: unknown, opts: RequestOptions = {}): Promise<T | undefined> {
     return this.request<T>('POST', path, { ...opts, body });
   }
 
+  /** PATCH, sent exactly once (never retried); `undefined` when Kommo answers without a body. */
   async patch<T>(path: string, body: unknown, opts: RequestOptions = {}): Promise<T | undefined> {
     return this.request<T>('PATCH', path, { ...opts, body });
   }
@@ -137,39 +160,65 @@ export class KommoClient {
   }
 
   private async request<T>(method: Method, path: string, opts: RequestOptions): Promise<T | undefined> {
+    assertApiPath(path);
     const retries = method === 'GET' ? this.maxRetries : 0;
     const qs = serializeQuery(opts.query);
-    const url = qs ? `${path}?${qs}` : path;
+    const url = qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
     for (let attempt = 0; ; attempt++) {
-      await this.options.pacer.acquire(opts.signal);
-      const started = Date.now();
-      let response: AxiosResponse<string> | undefined;
-      let failure: KommoError | NotFound | undefined;
-      try {
-        response = await this.http.request<string>({ method, url, data: opts.body, signal: opts.signal });
-      } catch (err) {
-        if (opts.signal?.aborted) throw new KommoError('The call was cancelled before Kommo answered.', 0);
-        failure = networkError(err, this.timeoutMs);
+      await cancellable(this.options.pacer.acquire(opts.signal), opts.signal);
+      const outcome = await this.attempt<T>(method, url, path, opts);
+      if (outcome.ok) return outcome.value;
+      const { error, retryAfterMs } = outcome;
+      const hintTooLong = retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs;
+      const delay = retryAfterMs !== undefined ? Math.min(retryAfterMs, this.maxRetryAfterMs) : this.backoff(attempt);
+      // Kommo counts requests per account: when one caller is told to slow down, everyone is.
+      if (error instanceof KommoError && error.status === 429) this.options.pacer.pauseFor(delay);
+      const retryable = error instanceof KommoError && error.retryable;
+      if (!retryable || attempt >= retries || hintTooLong) {
+        const fields = { method, path, status: statusOf(error), attempts: attempt + 1, ...reasonOf(error) };
+        if (error instanceof NotFound) this.logger.debug('kommo record not found', fields);
+        else this.logger.warn('kommo request failed', fields);
+        throw error;
       }
-      const status = response?.status ?? 0;
-      this.options.onAttempt?.({ method, path, status, durationMs: Date.now() - started });
-      if (response && status < 300) return parseBody<T>(response);
-      failure ??= httpError(response!, opts.notFound);
-      if (!(failure instanceof KommoError && failure.retryable) || attempt >= retries) {
-        this.logger.warn('kommo request failed', { method, path, status, attempts: attempt + 1 });
-        throw failure;
-      }
-      const delay = this.backoff(attempt, response?.headers['retry-after']);
-      this.logger.info('kommo request retried', { method, path, status, attempt: attempt + 1, delayMs: delay });
-      await this.sleep(delay, opts.signal);
+      this.logger.info('kommo request retried', { method, path, status: statusOf(error), attempt: attempt + 1, delayMs: delay });
+      await cancellable(this.sleep(delay, opts.signal), opts.signal);
     }
   }
 
-  private backoff(attempt: number, retryAfter: unknown): number {
-    const hinted = parseRetryAfter(retryAfter);
-    if (hinted !== undefined) return Math.min(hinted, 60_000);
+  /** One HTTP exchange under a hard deadline; every outcome is a value, never a raw axios error. */
+  private async attempt<T>(method: Method, url: string, path: string, opts: RequestOptions): Promise<Attempt<T>> {
+    const started = Date.now();
+    const controller = new AbortController();
+    const onCallerAbort = (): void => controller.abort();
+    opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (opts.signal?.aborted) controller.abort();
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    let response: AxiosResponse<string> | undefined;
+    let outcome: Attempt<T>;
+    try {
+      response = await this.http.request<string>({ method, url, data: opts.body, signal: controller.signal });
+      outcome = interpret<T>(method, response, opts.notFound);
+    } catch (err) {
+      // The axios error (which carries the request headers, token included) stops here: only its code is read.
+      outcome = {
+        ok: false,
+        error: opts.signal?.aborted ? cancelled() : transportError(err, method, this.timeoutMs, timedOut),
+      };
+    } finally {
+      clearTimeout(deadline);
+      opts.signal?.removeEventListener('abort', onCallerAbort);
+    }
+    this.options.onAttempt?.({ method, path, status: response?.status ?? 0, durationMs: Date.now() - started });
+    return outcome;
+  }
+
+  private backoff(attempt: number): number {
     const ceiling = Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** attempt);
-    // Full jitter, but never below half the step, so retries stay spaced.
+    // Jitter over the upper half of the step: spreads concurrent retries, keeps them spaced.
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
 }
@@ -180,42 +229,102 @@ interface ListBody<T> {
   _embedded?: Record<string, T[] | undefined>;
 }
 
-function parseBody<T>(response: AxiosResponse<string>): T | undefined {
-  if (response.status === 204 || !response.data) return undefined;
-  try {
-    return JSON.parse(response.data) as T;
-  } catch {
-    // 202 from Salesbot endpoints may carry "Accepted" or HTML: success with nothing to read.
-    return undefined;
+/** Turns an HTTP answer into a value or a typed error; the body is read only where it is safe to. */
+function interpret<T>(method: Method, response: AxiosResponse<string>, what: string | undefined): Attempt<T> {
+  const status = response.status;
+  if (status >= 200 && status < 300) {
+    const body = typeof response.data === 'string' ? response.data : '';
+    if (status === 204 || body.trim() === '') return { ok: true, value: undefined };
+    try {
+      return { ok: true, value: JSON.parse(body) as T };
+    } catch {
+      // 202 from Salesbot endpoints may carry "Accepted" or HTML: a write that succeeded with nothing to read.
+      if (method !== 'GET') return { ok: true, value: undefined };
+      return {
+        ok: false,
+        error: new KommoError(`Kommo answered HTTP ${status} with something that is not JSON; check KOMMO_BASE_URL points at your Kommo account.`, status, { reason: 'bad_response' }),
+      };
+    }
   }
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
+  const error = httpError(response, what, retryAfterMs);
+  return retryAfterMs === undefined ? { ok: false, error } : { ok: false, error, retryAfterMs };
 }
 
 function notFound(what = 'The requested record'): NotFound {
   return new NotFound(`${what} was not found in Kommo.`);
 }
 
-export function parseRetryAfter(value: unknown): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+function cancelled(): KommoError {
+  return new KommoError('The call was cancelled before Kommo answered.', 0, { reason: 'cancelled' });
 }
 
-function networkError(err: unknown, timeoutMs: number): KommoError {
-  const code = axios.isAxiosError(err) ? err.code : undefined;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-    return new KommoError(`Kommo did not answer within ${Math.round(timeoutMs / 1000)} seconds.`, 0, { reason: 'timeout' }, true);
+/** Waits for `promise`; if the caller's signal ended the wait, says so with a typed error. */
+async function cancellable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (signal?.aborted) throw cancelled();
+    throw err;
   }
-  return new KommoError('Kommo could not be reached (network error); check KOMMO_BASE_URL and the connection.', 0, { reason: 'network' }, true);
 }
 
-function httpError(response: AxiosResponse<string>, what?: string): KommoError | NotFound {
+/** Tools build paths from validated ids; anything else is a programming error, refused before sending. */
+function assertApiPath(path: string): void {
+  if (!/^\/(?!\/)[^\s\\]*$/.test(path)) throw new TypeError('Kommo paths must be absolute paths on the account, like /api/v4/leads');
+}
+
+function statusOf(error: KommoError | NotFound): number {
+  return error instanceof KommoError ? error.status : 404;
+}
+
+function reasonOf(error: KommoError | NotFound): { reason?: unknown } {
+  return error.details.reason === undefined ? {} : { reason: error.details.reason };
+}
+
+/** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date), if it holds one. */
+export function parseRetryAfter(value: unknown, now: () => number = Date.now): number | undefined {
+  if (Array.isArray(value)) value = value[0];
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (!/[a-z]/i.test(text)) return undefined;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now());
+}
+
+function transportError(err: unknown, method: Method, timeoutMs: number, timedOut: boolean): KommoError {
+  const code = axios.isAxiosError(err) ? err.code : undefined;
+  const causeCode = axios.isAxiosError(err) ? (err.cause as { code?: unknown } | undefined)?.code : undefined;
+  if (timedOut || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+    // A read is safe to repeat; a write that timed out may have been applied.
+    return new KommoError(`Kommo did not answer within ${Math.round(timeoutMs / 1000)} seconds.`, 0, { reason: 'timeout' }, method === 'GET');
+  }
+  if (code === 'ERR_BAD_RESPONSE' && axios.isAxiosError(err) && /maxContentLength/.test(err.message)) {
+    return new KommoError('Kommo answered with more data than this server accepts in one response; narrow the request.', 0, { reason: 'too_large' });
+  }
+  const notSent = [code, causeCode].some((c) => typeof c === 'string' && NOT_SENT_CODES.has(c));
+  return new KommoError(
+    'Kommo could not be reached (network error); check KOMMO_BASE_URL and the connection.',
+    0,
+    { reason: 'network' },
+    method === 'GET' || notSent,
+  );
+}
+
+function httpError(response: AxiosResponse<string>, what: string | undefined, retryAfterMs: number | undefined): KommoError | NotFound {
   const status = response.status;
-  const isHtml = String(response.headers['content-type'] ?? '').includes('html') || /^\s*</.test(response.data ?? '');
+  const body = typeof response.data === 'string' ? response.data : '';
+  const isHtml = String(response.headers['content-type'] ?? '').includes('html') || /^\s*</.test(body);
   switch (true) {
+    case status >= 300 && status < 400:
+      return new KommoError(
+        `Kommo answered with a redirect (HTTP ${status}); KOMMO_BASE_URL must be your own account address, like https://yourcompany.kommo.com.`,
+        status,
+        { reason: 'redirect' },
+      );
     case status === 400:
-      return validationError(response.data);
+      return validationError(body);
     case status === 401:
       return new KommoError('Kommo rejected the access token: it is invalid or expired. Generate a new long-lived token and set KOMMO_ACCESS_TOKEN.', 401);
     case status === 402:
@@ -223,28 +332,40 @@ function httpError(response: AxiosResponse<string>, what?: string): KommoError |
     case status === 403 && isHtml:
       return new KommoError('Kommo blocked requests from this IP address (usually after too many requests); only Kommo support can lift it.', 403, { reason: 'ip_blocked' });
     case status === 403:
-      return new KommoError("The token's user has no rights for this record or method in Kommo.", 403);
+      return new KommoError("The token's user has no rights for this record or method in Kommo (or API access from this IP is not allowed).", 403);
     case status === 404:
       return notFound(what);
     case status === 429:
-      return new KommoError("Kommo's rate limit (7 requests per second) was exceeded; wait a few seconds and try again.", 429, {}, true);
+      return new KommoError(
+        "Kommo's rate limit (7 requests per second) was exceeded; wait a few seconds and try again.",
+        429,
+        retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
+        true,
+      );
     case status >= 500:
-      return new KommoError(`Kommo answered with a server error (HTTP ${status}); try again later.`, status, {}, RETRYABLE_STATUSES.has(status));
+      return new KommoError(
+        `Kommo answered with a server error (HTTP ${status}); try again later.`,
+        status,
+        retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
+        RETRYABLE_STATUSES.has(status),
+      );
     default:
       return new KommoError(`Kommo answered with an unexpected HTTP ${status}.`, status);
   }
 }
 
 /** Keeps only field paths and error codes from Kommo's `validation-errors` envelope. */
-function validationError(body: string | undefined): KommoError {
+function validationError(body: string): KommoError {
   const fields: Array<{ path: string; code: string }> = [];
   try {
-    const parsed = JSON.parse(body ?? '') as { 'validation-errors'?: Array<{ errors?: Array<{ path?: unknown; code?: unknown }> }> };
-    for (const group of parsed['validation-errors'] ?? []) {
-      for (const e of group.errors ?? []) {
-        const path = typeof e.path === 'string' && SAFE_PATH.test(e.path) ? e.path : undefined;
-        const code = typeof e.code === 'string' && SAFE_CODE.test(e.code) ? e.code : 'Invalid';
-        if (path) fields.push({ path, code });
+    const parsed = JSON.parse(body) as { 'validation-errors'?: unknown };
+    const groups = Array.isArray(parsed['validation-errors']) ? (parsed['validation-errors'] as unknown[]) : [];
+    for (const group of groups) {
+      const errors = (group as { errors?: unknown } | null)?.errors;
+      for (const e of Array.isArray(errors) ? (errors as Array<{ path?: unknown; code?: unknown } | null>) : []) {
+        const path = typeof e?.path === 'string' && SAFE_PATH.test(e.path) ? e.path : undefined;
+        const code = typeof e?.code === 'string' && SAFE_CODE.test(e.code) ? e.code : 'Invalid';
+        if (path && fields.length < 20 && !fields.some((f) => f.path === path && f.code === code)) fields.push({ path, code });
       }
     }
   } catch {
