@@ -1,19 +1,30 @@
 /**
  * The call pipeline every tool goes through:
- *   validate args → evaluate rules → reserve limits → approval → run → commit / roll back → audit.
- * Anything refused before `run` makes zero Kommo requests.
+ *
+ *   name gate (hidden / denied) → validate args → evaluate rules → reserve limits → approval
+ *     → run → commit or roll back the reservation → audit line
+ *
+ * Anything refused before `run` makes zero Kommo requests and costs no budget. Any unexpected
+ * failure of the policy machinery refuses the call (`policy_denied`, rule "policy_error"): the
+ * firewall fails closed. In dry-run mode every decision is computed, logged and audited, and the
+ * call goes through.
  */
+import { performance } from 'node:perf_hooks';
 import type { CallToolResult, ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { toErrorResult } from '../src/errors.js';
+import { KommoError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
+import { silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
+import { requestApproval, type ApprovalEvent, type ApprovalRequest } from './approval.js';
 import { parseArguments } from './arguments.js';
+import { kommoAttempts, reachedKommo, type AttemptTracker, type KommoAttempt } from './attempts.js';
+import { argsSha256, noAudit, type AuditFields, type AuditSink } from './audit.js';
+import { ALLOW_ALL, type CompiledPolicy, type Mode, type PolicyHolder } from './compile.js';
+import { evaluate, gate, isListed, type Admission, type CallScope, type LimitRequest } from './evaluate.js';
+import { Limiter, type Refusal, type Reservation } from './limiter.js';
 
-/** Who is calling: the credential (grant) and the MCP session. */
-export interface CallScope {
-  grant: string;
-  session: string;
-}
+export type { CallScope } from './evaluate.js';
+export type { PolicyHolder } from './compile.js';
 
 export type Elicit = (params: ElicitRequestFormParams, options: { signal: AbortSignal; timeoutMs: number }) => Promise<ElicitResult>;
 
@@ -24,18 +35,252 @@ export interface CallEnv {
   toolContext: ToolContext;
 }
 
+export interface PolicyMiddlewareOptions {
+  /** Default: allow every tool, no limits. */
+  policy?: CompiledPolicy | PolicyHolder;
+  /** Default: a new limiter with `maxKeys` and `now`. */
+  limiter?: Limiter;
+  maxKeys?: number;
+  now?: () => number;
+  /** Default: no audit lines. */
+  audit?: AuditSink;
+  logger?: Logger;
+  attempts?: AttemptTracker;
+  /** The approval step; default `requestApproval` (policy/approval.ts). */
+  approve?: (request: ApprovalRequest) => Promise<void>;
+}
+
+/** What one call went through, for the audit line. */
+interface CallRecord {
+  decision: string;
+  rule?: string;
+  mode: Mode;
+  args?: Record<string, unknown>;
+  argsHash?: string;
+  attempts: KommoAttempt[];
+}
+
 export class PolicyMiddleware {
-  /** The tools an agent may see; `call` refuses exactly the ones left out here. */
+  readonly limiter: Limiter;
+  private readonly holder: PolicyHolder;
+  private readonly audit: AuditSink;
+  private readonly logger: Logger;
+  private readonly attempts: AttemptTracker;
+  private readonly approve: (request: ApprovalRequest) => Promise<void>;
+
+  constructor(options: PolicyMiddlewareOptions = {}) {
+    const policy = options.policy ?? ALLOW_ALL;
+    this.holder = 'current' in policy ? policy : { current: policy };
+    this.limiter = options.limiter ?? new Limiter({ ...(options.maxKeys && { maxKeys: options.maxKeys }), ...(options.now && { now: options.now }) });
+    this.audit = options.audit ?? noAudit;
+    this.logger = options.logger ?? silentLogger;
+    this.attempts = options.attempts ?? kommoAttempts;
+    this.approve = options.approve ?? requestApproval;
+  }
+
+  get policy(): CompiledPolicy {
+    return this.holder.current;
+  }
+
+  /** The tools an agent may see; `call` refuses exactly the ones left out here (same `gate`). */
   visibleTools(tools: readonly AnyTool[]): AnyTool[] {
-    return [...tools];
+    try {
+      const policy = this.holder.current;
+      return tools.filter((tool) => isListed(policy, tool.name));
+    } catch (err) {
+      // Fail closed: list nothing rather than something `call` might not refuse.
+      this.logger.error('policy evaluation failed; no tool listed', { error: describeError(err) });
+      return [];
+    }
   }
 
   async call(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<CallToolResult> {
+    const started = performance.now();
+    const record: CallRecord = { decision: 'allow', mode: 'enforce', attempts: [] };
+    let reservation: Reservation | undefined;
+    let reachedRun = false;
+    let result: CallToolResult;
+    let failure: unknown;
     try {
-      const args = parseArguments(tool, rawArgs);
-      return toSuccessResult(await tool.run(args, env.toolContext));
+      const policy = this.holder.current; // one snapshot per call, even across a reload
+      const admission = this.admit(policy, tool, rawArgs, env.scope, record);
+      reservation = this.reserve(tool, admission, record);
+      if (admission?.outcome === 'approval') {
+        if (admission.mode === 'enforce') {
+          await this.approve(this.approvalRequest(tool, admission, record, env));
+        } else {
+          this.wouldRefuse(tool, record, 'approval', admission.rule);
+        }
+      }
+      reachedRun = true;
+      const data = await this.attempts.run(record.attempts, () => tool.run(record.args!, env.toolContext));
+      result = toSuccessResult(data);
     } catch (err) {
-      return toErrorResult(err);
+      failure = !reachedRun && !(err instanceof ToolError) ? this.policyError(tool, err, record) : err;
+      result = toErrorResult(failure);
+    }
+    if (reservation) {
+      if (failure !== undefined && shouldRollback(failure, reachedRun, record.attempts)) this.limiter.rollback(reservation);
+      else this.limiter.commit(reservation);
+    }
+    this.writeAudit(tool, env.scope, record, failure, performance.now() - started);
+    return result;
+  }
+
+  /** Gate, arguments, rules. Returns the admission to act on; undefined when dry-run lets a denial through. */
+  private admit(policy: CompiledPolicy, tool: AnyTool, rawArgs: unknown, scope: CallScope, record: CallRecord): Admission | undefined {
+    const g = gate(policy, tool.name);
+    record.mode = g.mode;
+    if (g.outcome === 'hidden' || g.outcome === 'deny') {
+      record.decision = 'deny';
+      record.rule = g.rule;
+      if (g.mode === 'enforce') throw new PolicyDenied(g.message!, { rule: g.rule, tool: tool.name });
+      this.wouldRefuse(tool, record, 'deny', g.rule);
+    }
+    try {
+      record.args = parseArguments(tool, rawArgs);
+    } catch (err) {
+      record.decision = 'invalid_arguments';
+      throw err;
+    }
+    record.argsHash = argsSha256(record.args);
+    if (record.decision === 'deny') return undefined; // dry run of a name-level denial
+    const decision = evaluate(policy, tool.name, record.args, scope);
+    record.decision = decision.outcome;
+    record.rule = decision.rule;
+    if (decision.outcome === 'deny') {
+      if (decision.mode === 'enforce') throw new PolicyDenied(decision.message, { rule: decision.rule, tool: tool.name });
+      this.wouldRefuse(tool, record, 'deny', decision.rule);
+      return undefined;
+    }
+    return decision;
+  }
+
+  /** All the call's counters at once, or a `rate_limited` refusal that costs nothing. */
+  private reserve(tool: AnyTool, admission: Admission | undefined, record: CallRecord): Reservation | undefined {
+    if (!admission || admission.limits.length === 0) return undefined;
+    const reserved = this.limiter.reserve(admission.limits);
+    if (reserved.ok) return reserved.reservation;
+    const { refusal } = reserved;
+    record.decision = 'rate_limited';
+    record.rule = refusal.request.limit.rule;
+    if (admission.mode === 'enforce') throw rateLimited(tool.name, refusal);
+    this.wouldRefuse(tool, record, 'rate_limited', refusal.request.limit.rule);
+    return undefined;
+  }
+
+  private approvalRequest(tool: AnyTool, admission: Admission, record: CallRecord, env: CallEnv): ApprovalRequest {
+    const approval = admission.approval ?? { timeoutMs: 120_000 };
+    return {
+      tool,
+      args: record.args!,
+      argsHash: record.argsHash!,
+      ...(approval.message && { message: approval.message }),
+      timeoutMs: approval.timeoutMs,
+      ...(env.elicit && { elicit: env.elicit }),
+      toolContext: env.toolContext,
+      audit: (event: ApprovalEvent, fields?: Record<string, unknown>) =>
+        this.audit.write({
+          ...this.baseRecord(tool, env.scope, record),
+          decision: 'approval',
+          code: event,
+          event,
+          kommoRequests: 0,
+          durationMs: 0,
+          ...fields,
+        }),
+    };
+  }
+
+  private wouldRefuse(tool: AnyTool, record: CallRecord, decision: string, rule: string): void {
+    this.logger.info('policy dry run: this call would have been refused or held for approval; letting it through', { tool: tool.name, decision, rule });
+    record.decision = decision;
+    record.rule = rule;
+  }
+
+  private policyError(tool: AnyTool, err: unknown, record: CallRecord): PolicyDenied {
+    this.logger.error('policy evaluation failed; call refused', { tool: tool.name, error: describeError(err) });
+    record.decision = 'deny';
+    record.rule = 'policy_error';
+    return new PolicyDenied(
+      `${tool.name} was refused because the policy could not be evaluated for this call; the call was not made. Tell the user: the server log has the details.`,
+      { rule: 'policy_error', tool: tool.name },
+    );
+  }
+
+  private baseRecord(tool: AnyTool, scope: CallScope, record: CallRecord): AuditFields {
+    return {
+      time: new Date(this.limiter.now()).toISOString(),
+      session: scope.session,
+      tool: tool.name,
+      decision: record.decision,
+      ...(record.rule && { rule: record.rule }),
+      mode: record.mode,
+      argKeys: record.args ? Object.keys(record.args).sort() : [],
+      argsSha256: record.argsHash ?? argsSha256(record.args ?? {}),
+    };
+  }
+
+  private writeAudit(tool: AnyTool, scope: CallScope, record: CallRecord, failure: unknown, durationMs: number): void {
+    const last = record.attempts[record.attempts.length - 1];
+    const status = last ? last.status : failure instanceof KommoError && failure.status > 0 ? failure.status : undefined;
+    try {
+      this.audit.write({
+        ...this.baseRecord(tool, scope, record),
+        code: failure === undefined ? 'ok' : failure instanceof ToolError ? failure.code : 'internal_error',
+        ...(status !== undefined && { kommoStatus: status }),
+        kommoRequests: record.attempts.length,
+        durationMs: Math.round(durationMs * 10) / 10,
+      });
+    } catch (err) {
+      this.logger.error('audit line could not be written', { error: describeError(err) });
     }
   }
 }
+
+/**
+ * Roll back when the call never reached Kommo: refused before running, or Kommo gave no answer, or
+ * answered 429 / 5xx (it did not take the call). Once Kommo has taken any request of the call, or
+ * when we cannot tell, the call counts.
+ */
+export function shouldRollback(failure: unknown, reachedRun: boolean, attempts: readonly KommoAttempt[]): boolean {
+  if (!reachedRun) return true;
+  if (reachedKommo(attempts)) return false;
+  if (failure instanceof KommoError) return failure.status === 0 || failure.status === 429 || failure.status >= 500;
+  if (failure instanceof NotFound) return false; // Kommo said 404 / 204
+  return failure instanceof ToolError; // a typed refusal by the tool before it sent anything
+}
+
+export function rateLimited(tool: string, refusal: Refusal): RateLimited {
+  const { limit } = refusal.request;
+  const retryAfterSeconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  const others = limit.sharedWith.filter((name) => name !== tool);
+  const shared = others.includes('all tools')
+    ? ` across all tools`
+    : others.length === 0
+      ? ''
+      : others.length <= 3
+        ? ` together with ${others.join(', ')}`
+        : ` together with ${others.length} other tools`;
+  const calls = limit.max === 1 ? 'call' : 'calls';
+  return new RateLimited(
+    `${tool} is limited to ${limit.max} ${calls} per ${limit.window}${shared} ${refusal.request.scopePhrase}; ${refusal.remaining} left. ` +
+      `Retry in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
+    {
+      retryAfterSeconds,
+      limit: limit.max,
+      window: limit.window,
+      windowSeconds: limit.windowMs / 1000,
+      remaining: refusal.remaining,
+      counter: limit.counter,
+      scope: limit.scopeText,
+      rule: limit.rule,
+    },
+  );
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export type { LimitRequest };

@@ -15,7 +15,10 @@ import { silentLogger, type Logger } from '../src/log.js';
 import { startSandbox, type Sandbox, type SandboxOptions, type SandboxRequest } from '../src/sandbox/index.js';
 import { createServer, type CreatedServer } from '../src/server.js';
 import { ReportServices, type ReportServicesOptions } from '../src/reports/services.js';
-import { PolicyMiddleware } from '../policy/middleware.js';
+import { kommoAttempts } from '../policy/attempts.js';
+import type { AuditRecord } from '../policy/audit.js';
+import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { PolicyMiddleware, type PolicyHolder } from '../policy/middleware.js';
 
 export const ENTRY = fileURLToPath(new URL('../src/index.js', import.meta.url));
 
@@ -40,7 +43,15 @@ export interface HarnessOptions {
   sandbox?: SandboxOptions;
   /** Reuse a running sandbox (e.g. one large seeded sandbox for a whole file). */
   sharedSandbox?: Sandbox;
+  /** The whole pipeline; default: one built from `policy`, `now` and `audit`. */
   middleware?: PolicyMiddleware;
+  /**
+   * The policy when no middleware is given: a policy object as written in a file, a compiled one,
+   * or a holder such as a `PolicyStore`. Default: allow every tool, no limits.
+   */
+  policy?: object | CompiledPolicy | PolicyHolder;
+  /** Receives the audit line of every call (when no middleware is given). */
+  audit?: (record: AuditRecord) => void;
   client?: Partial<KommoClientOptions>;
   capabilities?: ClientCapabilities;
   logger?: Logger;
@@ -63,6 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     maxBackoffMs: 5,
     timeoutMs: 5000,
     logger,
+    onAttempt: kommoAttempts.observe,
     ...options.client,
   });
   const reference = new ReferenceData(kommo, { ...(options.timezone && { timezone: options.timezone }), ...(options.now && { now: options.now }) });
@@ -71,7 +83,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     kommo,
     reference,
     reports,
-    middleware: options.middleware ?? new PolicyMiddleware(),
+    middleware: options.middleware ?? harnessMiddleware(options),
     logger,
     ...(options.now && { now: options.now }),
   });
@@ -104,6 +116,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (!options.sharedSandbox) await sandbox.close();
     },
   };
+}
+
+function harnessMiddleware(options: HarnessOptions): PolicyMiddleware {
+  const policy = options.policy;
+  const audit = options.audit;
+  return new PolicyMiddleware({
+    ...(policy && { policy: 'current' in policy || 'document' in policy ? (policy as CompiledPolicy | PolicyHolder) : compilePolicy(policy) }),
+    ...(options.now && { now: options.now }),
+    ...(audit && { audit: { write: audit, close: () => {} } }),
+  });
 }
 
 export function parseText(result: CallToolResult): Record<string, unknown> {

@@ -1,0 +1,357 @@
+/**
+ * The policy middleware end to end: the real server, the official MCP `Client`, the sandbox, and its
+ * request log. A refused call must make zero Kommo requests; limits must hold exactly under
+ * concurrency; budgets come back when Kommo never took the call.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { AuditRecord } from '../policy/audit.js';
+import { compilePolicy } from '../policy/compile.js';
+import { PolicyMiddleware } from '../policy/middleware.js';
+import { loadPolicyFile, PolicyStore } from '../policy/store.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { catalogue } from '../tools/index.js';
+import { TOOL_NAMES, type ToolName } from '../tools/names.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+
+const POLICY_DIR = fileURLToPath(new URL('../../policy/', import.meta.url));
+
+/** Arguments that pass every tool's validation, so only the policy can refuse them. */
+const VALID_ARGS: Record<ToolName, Record<string, unknown>> = {
+  get_account: {},
+  get_leads: {},
+  get_lead: { id: 1 },
+  create_lead: { name: 'Policy test' },
+  update_lead: { id: 1, name: 'Policy test' },
+  move_lead: { lead_id: 1, status_id: 142 },
+  get_pipelines: {},
+  get_sales_report: {},
+  get_dashboard: {},
+  get_contacts: {},
+  get_companies: {},
+  get_tasks: {},
+  create_task: { text: 'Call back', entity_id: 1, entity_type: 'leads', complete_till: 2_000_000_000 },
+  get_users: {},
+  get_loss_reasons: {},
+  get_loss_reason: { id: 1 },
+  get_notes: { entity_type: 'leads', entity_id: 1 },
+  add_note: { entity_type: 'leads', entity_id: 1, text: 'note' },
+  pin_note: { entity_type: 'leads', note_id: 1 },
+  unpin_note: { entity_type: 'leads', note_id: 1 },
+  run_salesbot: { bot_id: 1, entity_id: 1, entity_type: 'leads' },
+  stop_salesbot: { bot_id: 1, entity_id: 1, entity_type: 'leads' },
+  ask_kommo: { question: 'How many leads are open?' },
+};
+
+/**
+ * The tools the catalogue serves today, in contract order. The contract test (catalogue.test.ts)
+ * pins that these are all 23; the policy tests cover whatever is served.
+ */
+const SERVED = TOOL_NAMES.filter((name) => catalogue.some((t) => t.name === name));
+
+const forAll = (rule: object) => Object.fromEntries(TOOL_NAMES.map((t) => [t, rule]));
+
+let sandbox: Sandbox;
+const open: Harness[] = [];
+
+before(async () => {
+  sandbox = await startSandbox({ rps: 0, leads: 50 });
+});
+after(async () => {
+  for (const h of open) await h.close();
+  await sandbox.close();
+});
+
+async function start(options: HarnessOptions): Promise<Harness> {
+  const h = await startHarness({ sharedSandbox: sandbox, ...options });
+  open.push(h);
+  h.resetLog();
+  return h;
+}
+
+function clock(start = Date.UTC(2026, 2, 1, 10, 0, 5)) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+const bot = () => sandbox.store.bots[0]!.id;
+const lead = (i = 0) => sandbox.store.leads.filter((l) => !l.is_deleted)[i]!.id;
+const runArgs = () => ({ bot_id: bot(), entity_id: lead(), entity_type: 'leads' });
+
+describe('for every one of the 23 tools a deny makes zero Kommo requests', () => {
+  test('the policy knows the 23 tool names of the contract, and every served tool is one of them', () => {
+    assert.equal(TOOL_NAMES.length, 23);
+    for (const tool of catalogue) assert.ok(TOOL_NAMES.includes(tool.name as ToolName), tool.name);
+  });
+
+  const variants: Array<{ name: string; policy: object; rule: (tool: string) => string; listed: boolean }> = [
+    { name: 'hidden', policy: { version: '1', default: 'allow', hide: ['*'] }, rule: () => 'hide', listed: false },
+    { name: 'hidden by name', policy: { version: '1', default: 'allow', hide: [...TOOL_NAMES] }, rule: () => 'hide', listed: false },
+    { name: 'default deny', policy: { version: '1', default: 'deny' }, rule: () => 'default', listed: false },
+    {
+      name: 'action deny',
+      policy: { version: '1', default: 'allow', tools: forAll({ action: 'deny', reason: 'Not today.' }) },
+      rule: (t) => `tools.${t}.action`,
+      listed: false,
+    },
+    {
+      name: 'deny_if',
+      policy: { version: '1', default: 'allow', tools: forAll({ deny_if: [{ conditions: [], on_deny: 'Never here.' }] }) },
+      rule: (t) => `tools.${t}.deny_if[0]`,
+      listed: true,
+    },
+    {
+      name: 'require',
+      policy: { version: '1', default: 'allow', tools: forAll({ require: [{ path: 'args.approved_by', op: 'exists', value: true }] }) },
+      rule: (t) => `tools.${t}.require[0]`,
+      listed: true,
+    },
+  ];
+  for (const variant of variants) {
+    test(variant.name, async () => {
+      const h = await start({ policy: variant.policy });
+      const listed = (await h.client.listTools()).tools.map((t) => t.name);
+      assert.deepEqual(listed.length, variant.listed ? SERVED.length : 0, `tools/list under ${variant.name}: ${listed.join(', ')}`);
+      for (const tool of SERVED) {
+        const { isError, body } = await h.callJson(tool, VALID_ARGS[tool]);
+        assert.equal(isError, true, tool);
+        assert.equal(body.error, 'policy_denied', `${tool}: ${JSON.stringify(body)}`);
+        assert.equal(body.rule, variant.rule(tool), tool);
+        assert.equal(typeof body.message, 'string');
+        assert.ok((body.message as string).includes(tool), `the message names the tool: ${body.message}`);
+      }
+      assert.deepEqual(h.requests(), [], 'no request reached Kommo');
+    });
+  }
+
+  test('a hidden tool called with bad arguments is still policy_denied (nothing about its schema leaks)', async () => {
+    const h = await start({ policy: { version: '1', default: 'allow', hide: ['get_lead'] } });
+    const { body } = await h.callJson('get_lead', { nope: true });
+    assert.equal(body.error, 'policy_denied');
+    assert.deepEqual(h.requests(), []);
+  });
+});
+
+describe('rate limits', () => {
+  test('30 concurrent run_salesbot calls under the PolicyLayer example: exactly 10 Kommo requests and 20 rate_limited', async () => {
+    const h = await start({ policy: loadPolicyFile(`${POLICY_DIR}policylayer-example.json`) });
+    assert.deepEqual((await h.client.listTools()).tools.map((t) => t.name), ['run_salesbot']);
+    const results = await Promise.all(Array.from({ length: 30 }, () => h.callJson('run_salesbot', runArgs())));
+    const ok = results.filter((r) => !r.isError);
+    const limited = results.filter((r) => r.body.error === 'rate_limited');
+    assert.equal(ok.length, 10, JSON.stringify(results.filter((r) => r.isError && r.body.error !== 'rate_limited').map((r) => r.body)));
+    assert.equal(limited.length, 20);
+    assert.equal(h.requests().filter((r) => r.method === 'POST' && r.path === '/api/v4/bots/run').length, 10);
+    assert.equal(h.requests().length, 10);
+    const body = limited[0]!.body;
+    assert.equal(body.limit, 10);
+    assert.equal(body.window, 'minute');
+    assert.equal(body.remaining, 0);
+    assert.equal(body.counter, 'run_salesbot_rate');
+    assert.equal(body.rule, 'tools.run_salesbot.limits[0]');
+    assert.ok(Number.isInteger(body.retryAfterSeconds) && (body.retryAfterSeconds as number) >= 1 && (body.retryAfterSeconds as number) <= 60);
+    assert.match(body.message as string, /^run_salesbot is limited to 10 calls per minute for this client; 0 left\. Retry in \d+ seconds?\.$/);
+  });
+
+  test('the window resets at the next UTC minute (fake clock)', async () => {
+    const c = clock(Date.UTC(2026, 2, 1, 10, 0, 18));
+    const h = await start({ policy: loadPolicyFile(`${POLICY_DIR}policylayer-example.json`), now: c.now });
+    for (let i = 0; i < 10; i++) assert.equal((await h.callJson('run_salesbot', runArgs())).isError, false);
+    const limited = await h.callJson('run_salesbot', runArgs());
+    assert.equal(limited.body.error, 'rate_limited');
+    assert.equal(limited.body.retryAfterSeconds, 42);
+    assert.match(limited.body.message as string, /Retry in 42 seconds\./);
+    c.advance(41_999);
+    assert.equal((await h.callJson('run_salesbot', runArgs())).body.error, 'rate_limited');
+    c.advance(1);
+    assert.equal((await h.callJson('run_salesbot', runArgs())).isError, false);
+    assert.equal(h.requests().length, 11);
+  });
+
+  test('an args.lead_id scope counts per lead', async () => {
+    const h = await start({
+      policy: { version: '1', default: 'allow', tools: { move_lead: { limits: [{ counter: 'per_lead', window: 'hour', max: 1, scope: 'args.lead_id' }] } } },
+    });
+    assert.equal((await h.callJson('move_lead', { lead_id: lead(0), status_id: 142 })).isError, false);
+    h.resetLog();
+    const again = await h.callJson('move_lead', { lead_id: lead(0), status_id: 143 });
+    assert.equal(again.body.error, 'rate_limited');
+    assert.match(again.body.message as string, new RegExp(`for lead_id ${lead(0)};`));
+    assert.equal(again.body.scope, 'args.lead_id');
+    assert.deepEqual(h.requests(), []);
+    assert.equal((await h.callJson('move_lead', { lead_id: lead(1), status_id: 142 })).isError, false, 'another lead has its own budget');
+  });
+
+  test('a shared counter spans tools', async () => {
+    const writes = { limits: [{ counter: 'writes', window: 'minute', max: 2, scope: 'grant' }] };
+    const h = await start({ policy: { version: '1', default: 'allow', tools: { create_lead: writes, add_note: writes } } });
+    assert.equal((await h.callJson('create_lead', { name: 'one' })).isError, false);
+    assert.equal((await h.callJson('add_note', { entity_type: 'leads', entity_id: lead(), text: 'two' })).isError, false);
+    h.resetLog();
+    const third = await h.callJson('create_lead', { name: 'three' });
+    assert.equal(third.body.error, 'rate_limited');
+    assert.equal(third.body.counter, 'writes');
+    assert.match(third.body.message as string, /create_lead is limited to 2 calls per minute together with add_note for this client/);
+    assert.equal((await h.callJson('add_note', { entity_type: 'leads', entity_id: lead(), text: 'four' })).body.error, 'rate_limited');
+    assert.deepEqual(h.requests(), []);
+  });
+
+  test('rollback when Kommo answers 5xx or 429 or never answers; commit on a 4xx', async () => {
+    const h = await start({
+      policy: { version: '1', default: 'allow', tools: { run_salesbot: { limits: [{ counter: 'bots', window: 'hour', max: 1 }] } } },
+      client: { maxRetries: 0 },
+    });
+    for (const fault of [{ status: 500 }, { status: 503 }, { status: 429 }, { status: 0, destroy: true }]) {
+      sandbox.injectFault({ method: 'POST', path: '/api/v4/bots/run', ...fault });
+      const failed = await h.callJson('run_salesbot', runArgs());
+      assert.equal(failed.body.error, 'kommo_error', JSON.stringify(failed.body));
+    }
+    // Every failed attempt gave its unit back: the one call of the hour is still available.
+    assert.equal((await h.callJson('run_salesbot', runArgs())).isError, false);
+    assert.equal((await h.callJson('run_salesbot', runArgs())).body.error, 'rate_limited');
+
+    const h2 = await start({
+      policy: { version: '1', default: 'allow', tools: { run_salesbot: { limits: [{ counter: 'bots', window: 'hour', max: 1 }] } } },
+    });
+    const missing = await h2.callJson('run_salesbot', { ...runArgs(), bot_id: 987654321 });
+    assert.equal(missing.body.error, 'not_found', 'Kommo answered 404: it did receive the call');
+    assert.equal((await h2.callJson('run_salesbot', runArgs())).body.error, 'rate_limited');
+  });
+
+  test('an approval that is not given gives the reservation back (approval fails closed without elicitation)', async () => {
+    const h = await start({
+      policy: { version: '1', default: 'allow', tools: { run_salesbot: { action: 'approval', limits: [{ counter: 'bots', window: 'hour', max: 1 }] } } },
+    });
+    for (let i = 0; i < 3; i++) assert.equal((await h.callJson('run_salesbot', runArgs())).body.error, 'approval_unavailable');
+    assert.deepEqual(h.requests(), []);
+    const approved = new PolicyMiddleware({ policy: compilePolicy({ version: '1', default: 'allow', tools: { run_salesbot: { action: 'approval', limits: [{ counter: 'bots', window: 'hour', max: 1 }] } } }), approve: async () => {} });
+    const h2 = await start({ middleware: approved });
+    assert.equal((await h2.callJson('run_salesbot', runArgs())).isError, false);
+    assert.equal((await h2.callJson('run_salesbot', runArgs())).body.error, 'rate_limited', 'an approved call counts');
+  });
+});
+
+describe('policy reload', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kommo-policy-'));
+  const limited = (max: number, extra: object = {}) =>
+    JSON.stringify({ version: '1', default: 'allow', tools: { get_lead: { limits: [{ counter: 'reads', window: 'hour', max }] } }, ...extra });
+
+  test('reload keeps counters, applies to the next call and sends tools/list_changed; an invalid edit keeps the old policy', async () => {
+    const file = join(dir, 'reload.json');
+    writeFileSync(file, limited(3));
+    const store = new PolicyStore(file);
+    const h = await start({ policy: store, now: clock().now });
+    let changed = 0;
+    h.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    store.onChange(() => void h.app.notifyToolsChanged());
+    const id = lead();
+    assert.equal((await h.callJson('get_lead', { id })).isError, false);
+    assert.equal((await h.callJson('get_lead', { id })).isError, false);
+
+    writeFileSync(file, limited(3, { hide: ['get_users'] }));
+    assert.deepEqual(store.reload(), { ok: true, changed: true });
+    assert.equal((await h.callJson('get_users')).body.error, 'policy_denied', 'the new policy applies to the next call');
+    assert.ok(!(await h.client.listTools()).tools.some((t) => t.name === 'get_users'));
+    assert.equal((await h.callJson('get_lead', { id })).isError, false, 'third of three');
+    assert.equal((await h.callJson('get_lead', { id })).body.error, 'rate_limited', 'the counter survived the reload');
+
+    writeFileSync(file, '{"version":"1","default":"alow"}');
+    const bad = store.reload();
+    assert.equal(bad.ok, false);
+    if (!bad.ok) assert.match(bad.error.message, /default: default must be "allow" or "deny"/);
+    assert.equal((await h.callJson('get_users')).body.error, 'policy_denied', 'the previous policy stays');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(changed, 1, 'one notifications/tools/list_changed, for the valid edit only');
+    store.close();
+  });
+
+  test('the file watcher picks up an edit (editor-style replace by rename) within a bounded wait', async () => {
+    const file = join(dir, 'watched.json');
+    writeFileSync(file, limited(5));
+    const store = new PolicyStore(file, { debounceMs: 20 });
+    store.watch();
+    const h = await start({ policy: store });
+    let changed = 0;
+    h.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    store.onChange(() => void h.app.notifyToolsChanged());
+    writeFileSync(`${file}.tmp`, limited(5, { hide: ['get_account'] }));
+    const { renameSync } = await import('node:fs');
+    renameSync(`${file}.tmp`, file);
+    const deadline = Date.now() + 3_000;
+    while (changed === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(changed, 1);
+    assert.equal((await h.callJson('get_account')).body.error, 'policy_denied');
+    store.close();
+  });
+});
+
+describe('dry run, audit, fail closed', () => {
+  test('dry_run: refusals are computed and audited, and the calls go through', async () => {
+    const audit: AuditRecord[] = [];
+    const h = await start({
+      policy: {
+        version: '1',
+        default: 'deny',
+        mode: 'dry_run',
+        hide: ['get_users'],
+        tools: { get_lead: { limits: [{ counter: 'r', window: 'hour', max: 1 }] }, run_salesbot: { action: 'approval' } },
+      },
+      audit: (r) => audit.push(r),
+    });
+    assert.equal((await h.client.listTools()).tools.length, SERVED.length, 'every tool is listed, since every call goes through');
+    assert.equal((await h.callJson('get_users')).isError, false);
+    assert.equal((await h.callJson('get_account')).isError, false);
+    assert.equal((await h.callJson('get_lead', { id: lead() })).isError, false);
+    assert.equal((await h.callJson('get_lead', { id: lead() })).isError, false);
+    assert.equal((await h.callJson('run_salesbot', runArgs())).isError, false);
+    assert.deepEqual(
+      audit.map((r) => [r.tool, r.decision, r.rule, r.code, r.mode]),
+      [
+        ['get_users', 'deny', 'hide', 'ok', 'dry_run'],
+        ['get_account', 'deny', 'default', 'ok', 'dry_run'],
+        ['get_lead', 'allow', 'tools.get_lead', 'ok', 'dry_run'],
+        ['get_lead', 'rate_limited', 'tools.get_lead.limits[0]', 'ok', 'dry_run'],
+        ['run_salesbot', 'approval', 'tools.run_salesbot.action', 'ok', 'dry_run'],
+      ],
+    );
+    assert.equal(h.requests().length, 5);
+  });
+
+  test('one audit line per decision: argument keys and hash, never values; Kommo status and duration', async () => {
+    const audit: AuditRecord[] = [];
+    const h = await start({ policy: { version: '1', default: 'allow', hide: ['get_users'] }, audit: (r) => audit.push(r) });
+    await h.callJson('create_lead', { name: 'Secret Customer Ltda', price: 777 });
+    await h.callJson('get_users');
+    await h.callJson('get_lead', { id: 'x' });
+    assert.equal(audit.length, 3);
+    const [created, hidden, invalid] = audit as [AuditRecord, AuditRecord, AuditRecord];
+    assert.deepEqual(created.argKeys, ['name', 'price']);
+    assert.match(created.argsSha256, /^[0-9a-f]{64}$/);
+    assert.equal(created.decision, 'allow');
+    assert.equal(created.code, 'ok');
+    assert.equal(created.session, 'stdio');
+    assert.equal(typeof created.kommoStatus, 'number');
+    assert.ok(created.kommoRequests >= 1);
+    assert.equal(typeof created.durationMs, 'number');
+    assert.ok(!JSON.stringify(audit).includes('Secret Customer'), 'no argument values');
+    assert.ok(!JSON.stringify(audit).includes('777'), 'no argument values');
+    assert.ok(!JSON.stringify(audit).includes(sandbox.token), 'no token');
+    assert.deepEqual([hidden.decision, hidden.rule, hidden.code, hidden.kommoRequests], ['deny', 'hide', 'policy_denied', 0]);
+    assert.deepEqual([invalid.decision, invalid.code], ['invalid_arguments', 'invalid_arguments']);
+  });
+
+  test('an exception inside the policy machinery refuses the call (policy_error), never allows it', async () => {
+    const broken = { get current(): never { throw new Error('boom'); } };
+    const h = await start({ middleware: new PolicyMiddleware({ policy: broken as never }) });
+    assert.deepEqual((await h.client.listTools()).tools, []);
+    const { body } = await h.callJson('get_account');
+    assert.equal(body.error, 'policy_denied');
+    assert.equal(body.rule, 'policy_error');
+    assert.deepEqual(h.requests(), []);
+  });
+});
