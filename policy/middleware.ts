@@ -8,6 +8,9 @@
  * failure of the policy machinery refuses the call (`policy_denied`, rule "policy_error"): the
  * firewall fails closed. In dry-run mode every decision is computed, logged and audited, and the
  * call goes through.
+ *
+ * Create one per process and share it between sessions: the limiter inside holds the counters, and
+ * a `grant` or `global` budget must span every session.
  */
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';

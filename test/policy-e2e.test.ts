@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { AuditRecord } from '../policy/audit.js';
+import { canonicalJson, loggerAudit, type AuditRecord } from '../policy/audit.js';
+import { createLogger } from '../src/log.js';
 import { compilePolicy } from '../policy/compile.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
 import { loadPolicyFile, PolicyStore } from '../policy/store.js';
@@ -343,6 +344,17 @@ describe('dry run, audit, fail closed', () => {
     assert.ok(!JSON.stringify(audit).includes(sandbox.token), 'no token');
     assert.deepEqual([hidden.decision, hidden.rule, hidden.code, hidden.kommoRequests], ['deny', 'hide', 'policy_denied', 0]);
     assert.deepEqual([invalid.decision, invalid.code], ['invalid_arguments', 'invalid_arguments']);
+  });
+
+  test('without KOMMO_AUDIT_LOG, audit lines go to the stderr logger at info level; the hash is over canonical JSON', () => {
+    const lines: string[] = [];
+    const audit = loggerAudit(createLogger('info', (line) => lines.push(line)));
+    audit.write({ time: 't', session: 's', tool: 'get_lead', decision: 'allow', mode: 'enforce', argKeys: ['id'], argsSha256: 'h', code: 'ok', kommoRequests: 1, durationMs: 1 });
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.equal(line.level, 'info');
+    assert.equal(line.msg, 'audit');
+    assert.equal(line.tool, 'get_lead');
+    assert.equal(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } }), '{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
   });
 
   test('an exception inside the policy machinery refuses the call (policy_error), never allows it', async () => {
