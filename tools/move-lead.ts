@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeLeadChange, findStage } from '../policy/approval-summary.js';
+import { describeLeadChange } from '../policy/approval-summary.js';
 import { InvalidArguments } from '../src/errors.js';
 import type { ReferenceData } from '../src/kommo/reference.js';
 import { LOST_STATUS_ID, WON_STATUS_ID, type Lead, type Pipeline } from '../src/kommo/types.js';
@@ -83,11 +83,8 @@ export default defineTool({
       path: ['loss_reason_id'],
       message: 'loss_reason_id is only meaningful when moving to 143 (Closed - lost).',
     }),
-  async describe({ lead_id, status_id, pipeline_id, loss_reason_id }, ctx) {
-    // Name the pipeline the stage will be found in, so the summary shows the real destination.
-    const pipeline = pipeline_id ?? (isClosed(status_id) ? undefined : findStage(await ctx.reference.pipelines(ctx.signal), status_id)?.pipeline.id);
-    return describeLeadChange(lead_id, { status_id, pipeline_id: pipeline, loss_reason_id }, ctx);
-  },
+  describe: ({ lead_id, status_id, pipeline_id, loss_reason_id }, ctx) =>
+    describeLeadChange(lead_id, { status_id, pipeline_id, loss_reason_id }, ctx),
   async run({ lead_id, status_id, pipeline_id, loss_reason_id }, { kommo, reference, signal, log }) {
     const lead = await kommo.getOne<Lead>(`/api/v4/leads/${lead_id}`, { signal, notFound: `Lead ${lead_id}` });
     const pipelines = await pipelinesKnowing(reference, status_id, pipeline_id, signal);
