@@ -14,7 +14,7 @@ export default defineTool({
     'Changes fields of one lead (deal) and returns the lead as Kommo stored it. Pass the lead id and at least one of: name, price ' +
     '(whole number in the account currency), status_id and pipeline_id (from get_pipelines), loss_reason_id (from get_loss_reasons), ' +
     'responsible_user_id (from get_users). Values given overwrite the current ones; fields left out stay unchanged. ' +
-    'To only change the stage, move_lead is simpler and reports from/to.',
+    'With status_id 142/143 (won/lost, present in every pipeline) also pass pipeline_id; move_lead does that for you and reports from/to.',
   kind: 'write',
   // Overwrites existing values: an agent should treat it as a change that loses the previous value.
   annotations: { destructiveHint: true },
