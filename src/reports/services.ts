@@ -103,6 +103,8 @@ export class ReportServices {
     this.periods = new LRUCache<string, PeriodLeads>({
       max: 24,
       ttl: options.periodTtlMs ?? 5 * 60_000,
+      // Read the clock on every check (lru-cache otherwise re-uses one reading until a timer fires).
+      ttlResolution: 0,
       perf: { now },
     });
   }

@@ -355,7 +355,9 @@ async function rankingInPeriod(ctx: AnswerContext, intent: Extract<Intent, { kin
     conversion_rate: r.conversion_rate,
   }));
   const lines = ranking.slice(0, MAX_LISTED).map(
-    (r) => `${r.position}. ${r.name} — ${formatMetric(w, intent.metric, r.value)} (${w.number(r.won)} ${w.t({ pt: 'ganhos', es: 'ganados', en: 'won' })}, ${w.money(r.revenue)})`,
+    (r) =>
+      `${r.position}. ${r.name} — ${formatMetric(w, intent.metric, r.value)} (${w.number(r.won)} ${w.t({ pt: 'ganhos', es: 'ganados', en: 'won' })}` +
+      `${intent.metric === 'revenue' ? '' : `, ${w.money(r.revenue)}`})`,
   );
   const head = w.t({
     pt: `Ranking por ${intent.by === 'user' ? 'responsável' : 'funil'} — ${w.rankMetricName(intent.metric)}, ${w.periodPhrase(p.spec, p.period)}${w.scope(scopeNames(ctx))}:`,

@@ -84,7 +84,7 @@ const REVENUE = /\b(revenue|revenues|turnover|income|earnings|receita|receitas|f
 const HOW_MUCH = /\b(how much|quanto|cuanto)\b/;
 const MONEY_VERB = /\b(sell|sold|make|made|earn|earned|bill|billed|win|won|bring|brought|vend\w*|fatur\w*|ganh\w*|factur\w*|gan\w*|trouxe|gener\w*)\b/;
 const SALES_VALUE = /\b(total|value|amount|valor|monto|soma|suma|sum)\b( \w+){0,2} \b(sales|vendas|ventas|won|ganhos|ganados|vendido|vendidos)\b/;
-const NEW = /\b(new|created|came in|arrived|entered|generated|novos?|novas?|criad[oa]s?|entraram|chegaram|gerad[oa]s?|recebemos|cadastrad[oa]s?|nuevos?|nuevas?|cread[oa]s?|entraron|llegaron|generad[oa]s?|recibimos|registrad[oa]s?)\b/;
+const NEW = /\b(new|created|came in|arrived|entered|generated|novos?|novas?|criad[oa]s?|criaram|criamos|entraram|chegaram|gerad[oa]s?|recebemos|cadastrad[oa]s?|nuevos?|nuevas?|cread[oa]s?|crearon|creamos|entraron|llegaron|generad[oa]s?|recibimos|registrad[oa]s?)\b/;
 const WON = /\b(won|win|wins|sales|closed won|ganh[oa]s?|ganhamos|ganhou|ganharam|vendas|vendid[oa]s|convertid[oa]s|converted|ganad[oa]s?|ganamos|gano|ganaron|ventas|sold|vendemos|vendimos|vendeu|vendio)\b/;
 const LOST = /\b(lost|lose|losses|perdid[oa]s?|perdemos|perdeu|perderam|perdas|perdimos|perdio|perdieron)\b/;
 const CLOSED = /\b(closed|fechad[oa]s?|fechamos|fecharam|cerrad[oa]s?|cerramos|cerraron)\b/;
@@ -135,11 +135,11 @@ export function parseQuestion(question: string, vocab: Vocabulary): Parsed {
   const period = parsePeriod(tokens, language);
   if (!period.ok) return { understood: false, language, reason: period.reason, detail: period.detail };
 
-  const unknown = unknownName(tokens);
-  if (unknown) return { understood: false, language, reason: 'unknown_name', detail: unknown };
-
   const intent = detectIntent(tokens, { pipelines, stages, users }, period.spec !== undefined);
   if (!intent) return { understood: false, language, reason: 'no_intent' };
+
+  const unknown = unknownName(tokens);
+  if (unknown) return { understood: false, language, reason: 'unknown_name', detail: unknown };
   return { understood: true, language, intent, period: period.spec, pipelines, stages, users };
 }
 

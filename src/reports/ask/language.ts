@@ -34,8 +34,8 @@ const WORDS: Record<Language, string> = {
     'look up contact contacts pipeline pipelines stage stages by per top most days we our have has had there and from to ' +
     'between since january february march april may june july august september october november december named called ' +
     'closed sold sell made make earn best user users seller sellers salesperson rep reps number count total value pending ' +
-    'late past previous so far get me give details about for with leads lead weeks months rate now currently still all any ' +
-    'right tell please it its an a be been being at as or not no yes than them they their you your size close closing',
+    'late past previous so far get me give details about for with weeks months rate now currently still all any ' +
+    'right tell please it its an be been being at or not yes than them they their you your size close closing',
 };
 
 const SETS: Record<Language, Set<string>> = {

@@ -1,0 +1,356 @@
+/**
+ * get_sales_report and get_dashboard end to end (official MCP client → server → sandbox): figures
+ * equal those computed independently from the sandbox's data with São Paulo day boundaries, the
+ * requests made are filtered (never an unfiltered crawl of /api/v4/leads for a report), repeats are
+ * served from cache, the whole-account copies refresh incrementally, progress is reported and
+ * cancellation stops the work.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Pacer } from '../src/kommo/pacer.js';
+import { startSandbox, type Sandbox, type SandboxRequest } from '../src/sandbox/index.js';
+import { startHarness, type Harness } from './harness.js';
+import {
+  addBoundaryLeads,
+  ANCHOR,
+  dayStart,
+  expectedFigures,
+  LOST,
+  openLeads,
+  openTasks,
+  overdueTasks,
+  range,
+  TestClock,
+  TZ,
+  WON,
+} from './reports-fixtures.js';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+let sandbox: Sandbox;
+const clock = new TestClock(ANCHOR);
+
+before(async () => {
+  sandbox = await startSandbox({ leads: 3000, seed: 7, anchor: ANCHOR, timezone: TZ, rps: 0, now: clock.now });
+  addBoundaryLeads(sandbox.store);
+});
+after(async () => {
+  await sandbox.close();
+});
+
+function leadRequests(requests: SandboxRequest[]): SandboxRequest[] {
+  return requests.filter((r) => r.method === 'GET' && r.path === '/api/v4/leads');
+}
+
+function q(r: SandboxRequest, key: string): string | undefined {
+  const v = r.query[key];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The figures of a report or breakdown row, in the shape expectedFigures computes. */
+function reportFigures(body: Record<string, unknown>): Record<string, number> {
+  const leads = body['leads'] as Record<string, number>;
+  const revenue = body['revenue'] as Record<string, number>;
+  return {
+    total: leads['total']!,
+    new: leads['new']!,
+    won: leads['won']!,
+    lost: leads['lost']!,
+    revenue: revenue['total']!,
+    average: revenue['average']!,
+    conversion_rate: revenue['conversion_rate']!,
+  };
+}
+
+describe('get_sales_report', () => {
+  let h: Harness;
+  before(async () => {
+    clock.ms = ANCHOR;
+    h = await startHarness({ sharedSandbox: sandbox, now: clock.now });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('February 2026: totals, revenue and conversion equal the figures computed from the store in São Paulo time', async () => {
+    h.resetLog();
+    const { isError, body } = await h.callJson('get_sales_report', { dateFrom: '2026-02-01', dateTo: '2026-02-28' });
+    assert.equal(isError, false, JSON.stringify(body));
+    const expected = expectedFigures(sandbox.store, range('2026-02-01', '2026-02-28'));
+    assert.deepEqual(reportFigures(body), expected);
+    // The day boundary matters: cut in UTC, February would count other leads.
+    const utc = expectedFigures(sandbox.store, range('2026-02-01', '2026-02-28', 'Z'));
+    assert.notDeepEqual(utc, expected);
+    assert.ok(expected.revenue >= 777_770, 'the lead won at 22:30 on Feb 28 local (Mar 1 UTC) is in February');
+    assert.deepEqual(body['period'], {
+      from: '2026-02-01',
+      to: '2026-02-28',
+      timezone: TZ,
+      starts_at: '2026-02-01T00:00:00-03:00',
+      ends_at: '2026-02-28T23:59:59-03:00',
+      start_unix: dayStart('2026-02-01'),
+      end_unix: dayStart('2026-03-01') - 1,
+    });
+    assert.equal(body['timezone'], TZ);
+    assert.match(String(body['timezone_source']), /account/);
+    assert.equal(body['currency'], 'BRL');
+    assert.equal(body['cached'], false);
+  });
+
+  test('performance by user and by pipeline carries names and matches the store', async () => {
+    const { body } = await h.callJson('get_sales_report', { dateFrom: '2026-02-01', dateTo: '2026-02-28' });
+    const r = range('2026-02-01', '2026-02-28');
+    const perf = body['performance'] as { by_user: Array<Record<string, unknown>>; by_pipeline: Array<Record<string, unknown>> };
+    const store = sandbox.store;
+    for (const row of perf.by_user) {
+      const e = expectedFigures(store, r, { userId: row['user_id'] as number });
+      assert.equal(row['user_name'], store.users.find((u) => u.id === row['user_id'])!.name);
+      assert.deepEqual([row['leads_count'], row['new'], row['won'], row['lost'], row['revenue']], [e.total, e.new, e.won, e.lost, e.revenue]);
+    }
+    const activeUsers = store.users.filter((u) => expectedFigures(store, r, { userId: u.id }).total > 0);
+    assert.equal(perf.by_user.length, activeUsers.length);
+    for (const row of perf.by_pipeline) {
+      const e = expectedFigures(store, r, { pipelineId: row['pipeline_id'] as number });
+      assert.equal(row['pipeline_name'], store.pipelines.find((p) => p.id === row['pipeline_id'])!.name);
+      assert.deepEqual([row['leads_count'], row['won'], row['revenue']], [e.total, e.won, e.revenue]);
+    }
+    assert.equal(perf.by_pipeline.length, store.pipelines.length);
+    const revenues = perf.by_user.map((u) => u['revenue'] as number);
+    assert.deepEqual(revenues, [...revenues].sort((a, b) => b - a), 'biggest revenue first');
+  });
+
+  test('only filtered lead pages are fetched: created_at, and closed_at per (pipeline, 142|143)', async () => {
+    h.resetLog();
+    const { isError } = await h.callJson('get_sales_report', { dateFrom: '2026-01-01', dateTo: '2026-01-31' });
+    assert.equal(isError, false);
+    const leads = leadRequests(h.requests());
+    const r = range('2026-01-01', '2026-01-31');
+    const pairs = new Set<string>();
+    let created = 0;
+    for (const req of leads) {
+      if (q(req, 'filter[created_at][from]') !== undefined) {
+        assert.equal(q(req, 'filter[created_at][from]'), String(r.start));
+        assert.equal(q(req, 'filter[created_at][to]'), String(r.end - 1));
+        created++;
+        continue;
+      }
+      assert.equal(q(req, 'filter[closed_at][from]'), String(r.start), `unfiltered lead request: ${JSON.stringify(req.query)}`);
+      assert.equal(q(req, 'filter[closed_at][to]'), String(r.end - 1));
+      const status = q(req, 'filter[statuses][0][status_id]');
+      assert.ok(status === String(WON) || status === String(LOST));
+      pairs.add(`${q(req, 'filter[statuses][0][pipeline_id]')}:${status}`);
+    }
+    assert.ok(created >= 1);
+    assert.deepEqual([...pairs].sort(), sandbox.store.pipelines.flatMap((p) => [`${p.id}:${WON}`, `${p.id}:${LOST}`]).sort());
+    assert.ok(leads.length < 20, `a month costs pages of matching leads only (${leads.length} requests)`);
+    // Reference data came from the cache filled by the first report.
+    assert.equal(h.requests().filter((x) => x.path === '/api/v4/account' || x.path === '/api/v4/leads/pipelines').length, 0);
+  });
+
+  test('the same report again within five minutes makes no request; after that it is fetched again', async () => {
+    await h.callJson('get_sales_report', { dateFrom: '2025-12-01', dateTo: '2025-12-31' });
+    const first = Date.now();
+    clock.advance(4 * MINUTE);
+    h.resetLog();
+    const again = await h.callJson('get_sales_report', { dateFrom: '2025-12-01', dateTo: '2025-12-31' });
+    assert.equal(h.requests().length, 0);
+    assert.equal(again.body['cached'], true);
+    assert.equal(again.body['computed_at'], new Date(clock.ms - 4 * MINUTE).toISOString());
+    clock.advance(2 * MINUTE);
+    h.resetLog();
+    const later = await h.callJson('get_sales_report', { dateFrom: '2025-12-01', dateTo: '2025-12-31' });
+    assert.equal(later.body['cached'], false);
+    assert.ok(leadRequests(h.requests()).length > 0);
+    assert.ok(Date.now() - first < 10_000);
+    clock.ms = ANCHOR;
+  });
+
+  test('without dates: the current month in the account timezone (already next month in UTC)', async () => {
+    // 23:00 on March 31 in São Paulo is April 1 in UTC.
+    clock.ms = Date.parse('2026-04-01T02:00:00Z');
+    const { body } = await h.callJson('get_sales_report', {});
+    const period = body['period'] as Record<string, unknown>;
+    assert.deepEqual([period['from'], period['to']], ['2026-03-01', '2026-03-31']);
+    assert.deepEqual(reportFigures(body), expectedFigures(sandbox.store, range('2026-03-01', '2026-03-31')));
+    clock.ms = ANCHOR;
+  });
+
+  test('only dateFrom: up to today; only dateTo: from the first of its month', async () => {
+    const a = await h.callJson('get_sales_report', { dateFrom: '2026-03-10' });
+    assert.deepEqual([(a.body['period'] as Record<string, unknown>)['from'], (a.body['period'] as Record<string, unknown>)['to']], ['2026-03-10', '2026-03-15']);
+    assert.deepEqual(reportFigures(a.body), expectedFigures(sandbox.store, range('2026-03-10', '2026-03-15')));
+    const b = await h.callJson('get_sales_report', { dateTo: '2026-02-10' });
+    assert.deepEqual([(b.body['period'] as Record<string, unknown>)['from'], (b.body['period'] as Record<string, unknown>)['to']], ['2026-02-01', '2026-02-10']);
+  });
+
+  test('dateFrom after dateTo is invalid_arguments naming both fields, and costs no request', async () => {
+    h.resetLog();
+    const { isError, body } = await h.callJson('get_sales_report', { dateFrom: '2026-03-10', dateTo: '2026-03-01' });
+    assert.equal(isError, true);
+    assert.equal(body['error'], 'invalid_arguments');
+    assert.deepEqual(body['fields'], ['dateFrom', 'dateTo']);
+    assert.equal(h.requests().length, 0);
+    const bad = await h.callJson('get_sales_report', { dateFrom: '2026-02-30' });
+    assert.equal(bad.body['error'], 'invalid_arguments');
+  });
+
+  test('two identical reports at the same time share one set of requests', async () => {
+    h.resetLog();
+    const [a, b] = await Promise.all([
+      h.callJson('get_sales_report', { dateFrom: '2025-11-01', dateTo: '2025-11-30' }),
+      h.callJson('get_sales_report', { dateFrom: '2025-11-01', dateTo: '2025-11-30' }),
+    ]);
+    assert.deepEqual(reportFigures(a.body), reportFigures(b.body));
+    const created = leadRequests(h.requests()).filter((r) => q(r, 'filter[created_at][from]') !== undefined && q(r, 'page') === '1');
+    assert.equal(created.length, 1);
+  });
+});
+
+describe('KOMMO_TIMEZONE overrides the account timezone', () => {
+  test('days are cut in UTC when KOMMO_TIMEZONE=UTC, and the report says so', async () => {
+    const h = await startHarness({ sharedSandbox: sandbox, now: () => ANCHOR, timezone: 'UTC' });
+    try {
+      const { body } = await h.callJson('get_sales_report', { dateFrom: '2026-02-01', dateTo: '2026-02-28' });
+      assert.equal(body['timezone'], 'UTC');
+      assert.match(String(body['timezone_source']), /KOMMO_TIMEZONE/);
+      assert.deepEqual(reportFigures(body), expectedFigures(sandbox.store, range('2026-02-01', '2026-02-28', 'Z')));
+      assert.equal((body['period'] as Record<string, unknown>)['starts_at'], '2026-02-01T00:00:00+00:00');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('get_dashboard', () => {
+  let h: Harness;
+  before(async () => {
+    clock.ms = ANCHOR;
+    h = await startHarness({ sharedSandbox: sandbox, now: clock.now });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test("today's and this month's figures equal the store's, cut in São Paulo time", async () => {
+    h.resetLog();
+    const { isError, body } = await h.callJson('get_dashboard');
+    assert.equal(isError, false, JSON.stringify(body));
+    const store = sandbox.store;
+    const today = expectedFigures(store, range('2026-03-15', '2026-03-15'));
+    const month = expectedFigures(store, range('2026-03-01', '2026-03-31'));
+    const last = expectedFigures(store, range('2026-02-01', '2026-02-28'));
+    const nowSec = Math.floor(ANCHOR / 1000);
+    const leads = body['leads'] as Record<string, number>;
+    assert.deepEqual(leads, {
+      total: store.leads.length,
+      open: openLeads(store).length,
+      new_today: today.new,
+      won_today: today.won,
+      lost_today: today.lost,
+      new_this_month: month.new,
+      won_this_month: month.won,
+      lost_this_month: month.lost,
+    });
+    assert.ok(today.won > 0 && today.lost > 0);
+    assert.notDeepEqual(expectedFigures(store, range('2026-03-16', '2026-03-16', 'Z')), today, 'UTC "today" is another day');
+    const todayRange = range('2026-03-15', '2026-03-15');
+    assert.deepEqual(body['tasks'], {
+      total: store.tasks.length,
+      open: openTasks(store).length,
+      overdue: overdueTasks(store, nowSec).length,
+      completed_today: store.tasks.filter((t) => t.is_completed && t.updated_at >= todayRange.start && t.updated_at < todayRange.end).length,
+    });
+    const revenue = body['revenue'] as Record<string, number | null>;
+    assert.equal(revenue['today'], today.revenue);
+    assert.equal(revenue['this_month'], month.revenue);
+    assert.equal(revenue['last_month'], last.revenue);
+    assert.equal(revenue['growth_percentage'], Math.round(((month.revenue - last.revenue) / last.revenue) * 10_000) / 100);
+    const top = body['top_pipelines'] as Array<Record<string, number | string>>;
+    for (const p of top) {
+      const e = expectedFigures(store, range('2026-03-01', '2026-03-31'), { pipelineId: p['id'] as number });
+      assert.equal(p['revenue'], e.revenue);
+      assert.equal(p['leads_count'], store.leads.filter((l) => l.pipeline_id === p['id']).length);
+      assert.equal(p['open_leads'], openLeads(store, { pipelineId: p['id'] as number }).length);
+    }
+    const freshness = body['freshness'] as Record<string, Record<string, unknown>>;
+    assert.equal(freshness['all_leads']!['refresh'], 'full');
+    assert.equal(freshness['all_leads']!['records'], store.leads.length);
+    assert.equal((body['today'] as Record<string, unknown>)['starts_at'], '2026-03-15T00:00:00-03:00');
+  });
+
+  test('within a minute it makes no request; later, only changes are asked for (filter[updated_at][from])', async () => {
+    clock.advance(30 * SECOND);
+    h.resetLog();
+    await h.callJson('get_dashboard');
+    assert.equal(h.requests().length, 0);
+
+    // A lead is won "now" (23:31 local), then the clock moves past the cache and period TTLs.
+    const lead = openLeads(sandbox.store).find((l) => l.pipeline_id === sandbox.store.pipelines[0]!.id)!;
+    const patched = await h.kommo.patch(`/api/v4/leads/${lead.id}`, { status_id: WON, pipeline_id: lead.pipeline_id });
+    assert.ok(patched);
+    const syncedAt = clock.ms - 30 * SECOND;
+    clock.advance(6 * MINUTE);
+    h.resetLog();
+    const { body } = await h.callJson('get_dashboard');
+    const reqs = h.requests();
+    for (const path of ['/api/v4/leads', '/api/v4/tasks']) {
+      const changes = reqs.filter((r) => r.path === path && q(r, 'filter[updated_at][from]') !== undefined);
+      assert.ok(changes.length >= 1, `${path}: changes only`);
+      assert.equal(q(changes[0]!, 'filter[updated_at][from]'), String(Math.floor(syncedAt / 1000) - 300));
+      const unfiltered = reqs.filter((r) => r.path === path && !Object.keys(r.query).some((k) => k.startsWith('filter[')));
+      assert.equal(unfiltered.length, 0, `${path}: no full pass`);
+    }
+    const store = sandbox.store;
+    const leads = body['leads'] as Record<string, number>;
+    assert.equal(leads['open'], openLeads(store).length);
+    assert.equal(leads['won_today'], expectedFigures(store, range('2026-03-15', '2026-03-15')).won);
+    const freshness = body['freshness'] as Record<string, Record<string, unknown>>;
+    assert.equal(freshness['all_leads']!['refresh'], 'incremental');
+    assert.equal(freshness['all_leads']!['age_seconds'], 0);
+    clock.ms = ANCHOR;
+  });
+});
+
+describe('progress and cancellation', () => {
+  test('a dashboard on a cold cache reports progress per page when the client sent a progress token', async () => {
+    const h = await startHarness({ sharedSandbox: sandbox, now: () => ANCHOR });
+    try {
+      const seen: number[] = [];
+      const result = await h.client.callTool({ name: 'get_dashboard', arguments: {} }, undefined, {
+        onprogress: (p) => {
+          seen.push(p.progress);
+        },
+      });
+      assert.notEqual(result.isError, true);
+      const pages = h.requests().filter((r) => r.path === '/api/v4/leads' || r.path === '/api/v4/tasks').length;
+      // One notification per page that carried records (empty answers are 204s with nothing to report).
+      assert.ok(seen.length >= pages / 2 && seen.length <= pages, `progress notifications (${seen.length}) for ${pages} list requests`);
+      assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'progress only grows');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('cancelling stops the requests early, and a later call still works', async () => {
+    const h = await startHarness({ sharedSandbox: sandbox, now: () => ANCHOR, client: { pacer: new Pacer(40) } });
+    try {
+      const controller = new AbortController();
+      const call = h.client.callTool({ name: 'get_dashboard', arguments: {} }, undefined, {
+        signal: controller.signal,
+        onprogress: () => controller.abort(),
+      });
+      await assert.rejects(call);
+      const atCancel = h.requests().length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const afterWait = h.requests().length;
+      assert.ok(afterWait - atCancel <= 3, `requests kept coming after cancel: ${atCancel} → ${afterWait}`);
+      assert.ok(afterWait < 20, `a cold dashboard needs ~25 requests; cancelled after ${afterWait}`);
+      const { isError, body } = await h.callJson('get_dashboard');
+      assert.equal(isError, false, JSON.stringify(body));
+      assert.equal((body['leads'] as Record<string, number>)['total'], sandbox.store.leads.length);
+    } finally {
+      await h.close();
+    }
+  });
+});
