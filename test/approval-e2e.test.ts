@@ -1,0 +1,279 @@
+/**
+ * Approval end to end: the real server, the official MCP `Client` (with or without the elicitation
+ * capability) and the sandbox. Each test asserts the result code and the sandbox's request log: one
+ * write after an explicit "approve", none otherwise, and the limit's reservation given back.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { AuditRecord } from '../policy/audit.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { startHarness, type Harness } from './harness.js';
+
+const POLICY = {
+  version: '1',
+  default: 'allow',
+  tools: {
+    update_lead: {
+      action: 'approval',
+      approval: { message: 'Lead changes need a person.', timeout_s: 1 },
+      // One update per hour: a refused approval must give its reservation back.
+      limits: [{ counter: 'lead_updates', window: 'hour', max: 1, scope: 'global' }],
+    },
+    run_salesbot: { action: 'approval', approval: { timeout_s: 30 } },
+  },
+};
+
+type Answer = (request: ElicitRequest, signal: AbortSignal) => Promise<ElicitResult> | ElicitResult;
+
+interface Setup {
+  h: Harness;
+  audit: AuditRecord[];
+  /** Every elicitation the client received, in order. */
+  asked: ElicitRequest['params'][];
+}
+
+const approve = (): ElicitResult => ({ action: 'accept', content: { decision: 'approve' } });
+
+let sandbox: Sandbox;
+const open: Harness[] = [];
+
+before(async () => {
+  sandbox = await startSandbox({ rps: 0, leads: 60 });
+});
+
+after(async () => {
+  for (const h of open) await h.close();
+  await sandbox.close();
+});
+
+/** A fresh server (fresh limiter) on the shared sandbox; `answer` absent = a client without elicitation. */
+async function start(answer?: Answer): Promise<Setup> {
+  const audit: AuditRecord[] = [];
+  const asked: ElicitRequest['params'][] = [];
+  const h = await startHarness({
+    sharedSandbox: sandbox,
+    policy: POLICY,
+    audit: (record) => audit.push(record),
+    capabilities: answer ? { elicitation: { form: {} } } : {},
+    setupClient: (client: Client) => {
+      if (!answer) return;
+      client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
+        asked.push(request.params);
+        return answer(request, extra.signal);
+      });
+    },
+  });
+  open.push(h);
+  return { h, audit, asked };
+}
+
+function openLead(): { id: number; name: string; price: number; status_id: number; pipeline_id: number } {
+  const lead = sandbox.store.leads.find((l) => l.status_id !== 142 && l.status_id !== 143 && l.price > 0 && !l.is_deleted);
+  assert.ok(lead, 'the sandbox has an open lead with a price');
+  return { ...lead }; // a snapshot: the store's object changes with each write
+}
+
+const writes = (h: Harness) => h.requests().filter((r) => r.method !== 'GET');
+const events = (audit: AuditRecord[]) => audit.map((r) => r.event ?? `result:${r.code}`);
+
+async function until(check: () => boolean, what: string, ms = 3_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('approval through MCP elicitation', () => {
+  it('accept with "approve": exactly one write, after the person saw the tool, every argument and what changes', async () => {
+    const { h, audit, asked } = await start(approve);
+    const lead = openLead();
+    const { isError, body } = await h.callJson('update_lead', { id: lead.id, price: lead.price + 300, status_id: 142 });
+    assert.equal(isError, false, JSON.stringify(body));
+
+    assert.deepEqual(
+      writes(h).map((r) => `${r.method} ${r.path}`),
+      [`PATCH /api/v4/leads/${lead.id}`],
+    );
+    assert.deepEqual(writes(h)[0]!.body, { price: lead.price + 300, status_id: 142 });
+
+    assert.equal(asked.length, 1);
+    const message = asked[0]!.message;
+    assert.match(message, /^Lead changes need a person\./);
+    assert.match(message, /\(update_lead\)/);
+    assert.ok(message.includes(`Lead ${JSON.stringify(lead.name)} (id ${lead.id})`), message);
+    assert.ok(message.includes(`- Price: ${lead.price} → ${lead.price + 300}`), message);
+    assert.match(message, /- Stage: ".+" \(pipeline ".+"\) → ".+" \(pipeline ".+"\)/);
+    assert.deepEqual((asked[0] as { requestedSchema?: { required?: string[] } }).requestedSchema?.required, ['decision']);
+
+    // proposed → approved → the executed call's own line, all with one argument hash shown to the person.
+    assert.deepEqual(events(audit), ['proposed', 'approved', 'result:ok']);
+    const hash = audit[0]!.argsSha256;
+    assert.ok(audit.every((r) => r.argsSha256 === hash));
+    assert.ok(message.includes(`Reference ${hash.slice(0, 12)}`), message);
+    assert.equal(audit[2]!.decision, 'approval');
+    assert.ok(audit[2]!.kommoRequests >= 1);
+  });
+
+  it('decline → approval_declined, zero writes, and the reservation is given back (max 1 still allows the next approved call)', async () => {
+    const answers: ElicitResult[] = [{ action: 'decline' }, approve()];
+    const { h, audit, asked } = await start(() => answers.shift()!);
+    const lead = openLead();
+
+    const declined = await h.callJson('update_lead', { id: lead.id, price: 777 });
+    assert.equal(declined.body.error, 'approval_declined');
+    assert.match(String(declined.body.message), /do not retry the same call unless they ask/);
+    assert.deepEqual(writes(h), []);
+    assert.deepEqual(events(audit), ['proposed', 'declined', 'result:approval_declined']);
+
+    const approved = await h.callJson('update_lead', { id: lead.id, price: 778 });
+    assert.equal(approved.isError, false, JSON.stringify(approved.body));
+    assert.equal(writes(h).length, 1);
+    assert.equal(asked.length, 2, 'the earlier decision is not reused: the person is asked again');
+  });
+
+  it('accept without an explicit "approve" counts as declined', async () => {
+    const { h } = await start(() => ({ action: 'accept', content: { decision: 'reject' } }));
+    const { body } = await h.callJson('update_lead', { id: openLead().id, price: 1 });
+    assert.equal(body.error, 'approval_declined');
+    assert.deepEqual(writes(h), []);
+  });
+
+  it('cancel (closed without deciding) → approval_required, zero writes', async () => {
+    const { h, audit } = await start(() => ({ action: 'cancel' }));
+    const { body } = await h.callJson('update_lead', { id: openLead().id, price: 2 });
+    assert.equal(body.error, 'approval_required');
+    assert.match(String(body.message), /when they are present/);
+    assert.deepEqual(writes(h), []);
+    assert.deepEqual(events(audit), ['proposed', 'cancelled', 'result:approval_required']);
+  });
+
+  it('a client that never answers → approval_required after timeout_s, the elicitation is withdrawn, the reservation given back', async () => {
+    let withdrawn = false;
+    let first = true;
+    const { h, audit } = await start((_request, signal) => {
+      if (!first) return approve();
+      first = false;
+      return new Promise<ElicitResult>(() => {
+        signal.addEventListener('abort', () => (withdrawn = true));
+      });
+    });
+    // SDK 1.x ignores notifications/cancelled for request id 0 (`if (!requestId) return`): let a
+    // ping take id 0, so the elicitation below is one the client can be told to withdraw.
+    await h.app.server.server.ping();
+    const lead = openLead();
+    const started = Date.now();
+    const { body } = await h.callJson('update_lead', { id: lead.id, price: 3 });
+    assert.equal(body.error, 'approval_required');
+    assert.match(String(body.message), /Nobody answered .* within 1 seconds/);
+    assert.ok(Date.now() - started >= 900);
+    assert.deepEqual(writes(h), []);
+    assert.deepEqual(events(audit), ['proposed', 'expired', 'result:approval_required']);
+    await until(() => withdrawn, 'the server to cancel its elicitation request');
+
+    const next = await h.callJson('update_lead', { id: lead.id, price: 4 });
+    assert.equal(next.isError, false, JSON.stringify(next.body));
+    assert.equal(writes(h).length, 1);
+  });
+
+  it('the tool call cancelled by the client while waiting → no write, audited as cancelled', async () => {
+    const { h, audit, asked } = await start(() => new Promise<ElicitResult>(() => {}));
+    const controller = new AbortController();
+    const pending = h.client.callTool({ name: 'update_lead', arguments: { id: openLead().id, price: 5 } }, undefined, { signal: controller.signal });
+    await until(() => asked.length === 1, 'the approval request');
+    controller.abort('the user pressed stop');
+    await assert.rejects(pending);
+    await until(() => audit.some((r) => r.event === undefined), 'the call to finish');
+    assert.deepEqual(events(audit), ['proposed', 'cancelled', 'result:approval_required']);
+    assert.deepEqual(writes(h), []);
+  });
+
+  it('a client without elicitation → approval_unavailable saying how to proceed; no Kommo request at all', async () => {
+    const { h } = await start();
+    const result = await h.client.callTool({
+      name: 'update_lead',
+      arguments: { id: openLead().id, price: 6 },
+      // Nothing the agent side sends counts as approval.
+      _meta: { approved: true, decision: 'approve', approval: { decision: 'approve' } },
+    });
+    const body = JSON.parse((result.content as Array<{ text: string }>)[0]!.text) as Record<string, unknown>;
+    assert.equal(result.isError, true);
+    assert.equal(body.error, 'approval_unavailable');
+    assert.match(String(body.message), /supports elicitation.*change the policy/);
+    assert.deepEqual(h.requests(), []);
+  });
+
+  it('a client with URL-mode elicitation only → approval_unavailable, nothing written', async () => {
+    const audit: AuditRecord[] = [];
+    const h = await startHarness({
+      sharedSandbox: sandbox,
+      policy: POLICY,
+      audit: (record) => audit.push(record),
+      capabilities: { elicitation: { url: {} } },
+      setupClient: (client) => client.setRequestHandler(ElicitRequestSchema, () => approve()),
+    });
+    open.push(h);
+    const { body } = await h.callJson('update_lead', { id: openLead().id, price: 8 });
+    assert.equal(body.error, 'approval_unavailable');
+    assert.deepEqual(writes(h), []);
+    assert.equal(audit.at(-1)!.code, 'approval_unavailable');
+  });
+
+  it('limits are reserved before asking: with max 1, a second call while the first waits is rate_limited without asking', async () => {
+    let release: ((result: ElicitResult) => void) | undefined;
+    const { h, asked } = await start(() => new Promise<ElicitResult>((resolve) => (release = resolve)));
+    const lead = openLead();
+    const first = h.callJson('update_lead', { id: lead.id, price: 9 });
+    await until(() => asked.length === 1, 'the first approval request');
+    const second = await h.callJson('update_lead', { id: lead.id, price: 10 });
+    assert.equal(second.body.error, 'rate_limited');
+    assert.equal(asked.length, 1, 'nobody is asked to approve past the cap');
+    release!(approve());
+    assert.equal((await first).isError, false);
+    assert.deepEqual(
+      writes(h).map((r) => r.body),
+      [{ price: 9 }],
+    );
+  });
+
+  it('an argument cannot approve: unknown argument → invalid_arguments, nobody asked, nothing sent', async () => {
+    const { h, asked } = await start(approve);
+    const { body } = await h.callJson('update_lead', { id: openLead().id, price: 7, approved: true });
+    assert.equal(body.error, 'invalid_arguments');
+    assert.equal(asked.length, 0);
+    assert.deepEqual(h.requests(), []);
+  });
+
+  it('two pending approvals resolve independently, and other calls go on meanwhile', async () => {
+    const held = new Map<number, (result: ElicitResult) => void>();
+    const { h, audit } = await start(
+      (request) =>
+        new Promise<ElicitResult>((resolve) => {
+          const entity = /on lead ".*" \(id (\d+)\)/.exec(request.params.message)?.[1];
+          held.set(Number(entity), resolve);
+        }),
+    );
+    const bot = sandbox.store.bots[0]!;
+    const [a, b] = sandbox.store.leads.filter((l) => !l.is_deleted);
+    const first = h.callJson('run_salesbot', { bot_id: bot.id, entity_id: a!.id, entity_type: 'leads' });
+    const second = h.callJson('run_salesbot', { bot_id: bot.id, entity_id: b!.id, entity_type: 'leads' });
+    await until(() => held.size === 2, 'two approval requests');
+
+    const read = await h.callJson('get_lead', { id: a!.id });
+    assert.equal(read.isError, false, 'a read completes while approvals are pending');
+
+    held.get(b!.id)!(approve());
+    assert.equal((await second).isError, false);
+    held.get(a!.id)!({ action: 'decline' });
+    assert.equal((await first).body.error, 'approval_declined');
+
+    const runs = writes(h);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.path, '/api/v4/bots/run');
+    assert.deepEqual(runs[0]!.body, [{ bot_id: bot.id, entity_id: b!.id, entity_type: 'leads' }]);
+    assert.equal(audit.filter((r) => r.event === 'approved').length, 1);
+    assert.equal(audit.filter((r) => r.event === 'declined').length, 1);
+  });
+});
