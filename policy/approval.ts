@@ -34,6 +34,8 @@ export interface ApprovalRequest {
   toolContext: ToolContext;
   /** Writes one audit line for an approval event. */
   audit: (event: ApprovalEvent, fields?: Record<string, unknown>) => void;
+  /** How often the waiting call sends notifications/progress (keeps clients that reset their timeout on progress waiting); default 15 s. */
+  progressEveryMs?: number;
 }
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
@@ -57,7 +59,6 @@ export const APPROVAL_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
   required: [DECISION_FIELD],
 };
 
-/** How often a waiting call tells the client it is still alive (notifications/progress). */
 const PROGRESS_EVERY_MS = 15_000;
 
 type Answer =
@@ -131,9 +132,12 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
     });
     throwIfStopped(stop.signal);
 
+    // Progress must increase with each notification: seconds waited, to a tenth, strictly rising.
+    let reported = 0;
     keepAlive = setInterval(() => {
-      void ctx.progress(Math.round(waited() / 1000), Math.round(timeoutMs / 1000), `Waiting for a person to approve ${tool.name}`).catch(() => {});
-    }, PROGRESS_EVERY_MS);
+      reported = Math.max(Math.round(waited() / 100) / 10, Math.round((reported + 0.1) * 10) / 10);
+      void ctx.progress(reported, timeoutSeconds, `Waiting for a person to approve ${tool.name}`).catch(() => {});
+    }, req.progressEveryMs ?? PROGRESS_EVERY_MS);
     keepAlive.unref?.();
 
     const pending = elicit({ mode: 'form', message, requestedSchema: APPROVAL_SCHEMA }, { signal: stop.signal, timeoutMs });

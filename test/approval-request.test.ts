@@ -212,6 +212,26 @@ describe('requestApproval', () => {
     assert.match(calls[0]!.params.message, /- Stage: 142/);
   });
 
+  it('while waiting, the call reports progress (seconds waited of the timeout), and stops when answered', async () => {
+    const kommo = stubKommo();
+    const progress: Array<[number, number | undefined, string | undefined]> = [];
+    const { elicit } = fakeElicit(() => new Promise<ElicitResult>((resolve) => setTimeout(() => resolve(accept('approve')), 60)));
+    const { req } = approvalRequest({ elicit, kommo: kommo.client, timeoutMs: 30_000, progressEveryMs: 10 });
+    req.toolContext = {
+      ...toolContext(kommo.client),
+      progress: async (value, total, message) => {
+        progress.push([value, total, message]);
+      },
+    };
+    await requestApproval(req);
+    const count = progress.length;
+    assert.ok(count >= 2, `progress sent ${count} times`);
+    assert.deepEqual(progress[0]!.slice(1), [30, 'Waiting for a person to approve update_lead']);
+    for (let i = 1; i < count; i++) assert.ok(progress[i]![0] > progress[i - 1]![0], 'progress strictly increases');
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(progress.length, count, 'no progress after the answer');
+  });
+
   it('two pending approvals resolve independently', async () => {
     const resolvers = new Map<number, (r: ElicitResult) => void>();
     const { elicit, calls } = fakeElicit(
