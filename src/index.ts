@@ -122,8 +122,8 @@ async function serve(config: Config): Promise<void> {
 const secrets: string[] = [];
 
 /** Name and message only: a raw error (an axios one above all) can carry the request headers. */
-function describeError(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+function describeError(err: unknown, withName = true): string {
+  const text = err instanceof Error ? (withName ? `${err.name}: ${err.message}` : err.message) : String(err);
   return redactSecrets(text, secrets).replace(/\s+/g, ' ').slice(0, 500);
 }
 
@@ -140,6 +140,6 @@ main().then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError) fail(err.message, 2);
-    else fail('failed to start: ' + describeError(err), 1);
+    else fail('failed to start: ' + describeError(err, false), 1);
   },
 );

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Pacer, realSleep, type Sleep } from '../src/kommo/pacer.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { startHarness } from './harness.js';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -196,5 +198,41 @@ describe('Pacer', () => {
     const pending = realSleep(10_000, controller.signal);
     controller.abort(new Error('stop'));
     await assert.rejects(pending, { message: 'stop' });
+  });
+});
+
+describe('the pace against the sandbox (7 requests/second per token, 429 beyond)', () => {
+  let sandbox: Sandbox;
+  const burstOfReads = async (pacer: Pacer): Promise<{ statuses: number[]; errors: number; elapsedMs: number }> => {
+    const h = await startHarness({ sharedSandbox: sandbox, client: { pacer } });
+    try {
+      const ids = sandbox.store.leads.slice(0, 30).map((l) => l.id);
+      assert.equal(ids.length, 30);
+      h.resetLog();
+      const started = performance.now();
+      const results = await Promise.all(ids.map((id) => h.callJson('get_lead', { id })));
+      const elapsedMs = performance.now() - started;
+      return { statuses: h.requests().map((r) => r.status), errors: results.filter((r) => r.isError).length, elapsedMs };
+    } finally {
+      await h.close();
+    }
+  };
+
+  it('30 concurrent reads through the server at Pacer(7) produce no 429', async () => {
+    sandbox = await startSandbox({ rps: 7, leads: 40 });
+    try {
+      const paced = await burstOfReads(new Pacer(7));
+      assert.equal(paced.errors, 0);
+      assert.equal(paced.statuses.length, 30, 'one request per read, no retries needed');
+      assert.equal(paced.statuses.filter((s) => s === 429).length, 0);
+      const pacer = new Pacer(7);
+      assert.ok(paced.elapsedMs >= 29 * pacer.intervalMs - 5, `30 reads were spread over ${Math.round(paced.elapsedMs)} ms`);
+
+      // The same burst without a real pace does hit the limit: the test above can fail.
+      const unpaced = await burstOfReads(new Pacer(1000));
+      assert.ok(unpaced.statuses.filter((s) => s === 429).length > 0, `expected 429s without pacing: ${unpaced.statuses.join(',')}`);
+    } finally {
+      await sandbox.close();
+    }
   });
 });
