@@ -57,7 +57,8 @@ class ScriptedServer {
       req.socket.destroy();
       return;
     }
-    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    // unref: a reply the client stopped waiting for must not hold the test process open.
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs).unref());
     if (res.destroyed) return;
     res.writeHead(reply.status, { 'content-type': 'application/hal+json', ...reply.headers });
     if (reply.dripMs) {
@@ -695,7 +696,7 @@ describe('redaction through the whole server (official Client → tools → clie
       logger: createLogger('debug', (line) => lines.push(line)),
       audit: (record) => void audits.push(record),
       ...options,
-      client: { maxRetries: 1, timeoutMs: 300, ...options.client },
+      client: { maxRetries: 1, timeoutMs: 150, ...options.client },
     });
     return { h, lines, audits };
   }
@@ -731,7 +732,7 @@ describe('redaction through the whole server (official Client → tools → clie
         { status: 500, body: `${MARKER} ${SANDBOX_TOKEN}` },
         { status: 500, body: `<html><body>${MARKER}</body></html>`, contentType: 'text/html' },
         { status: 0, destroy: true },
-        { status: 200, delayMs: 800 },
+        { status: 200, delayMs: 400 },
       ];
       for (const fault of faults) {
         h.sandbox.clearFaults();

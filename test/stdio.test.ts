@@ -144,7 +144,8 @@ function assertProtocolOnly(transport: RecordingStdioTransport): void {
   assert.equal(transport.trailing, '', 'no partial line left on stdout');
 }
 
-describe('stdio entry point', () => {
+// Each case spawns its own short-lived process: they can run side by side.
+describe('stdio entry point', { concurrency: true }, () => {
   it('missing KOMMO_ACCESS_TOKEN: non-zero exit, one stderr line naming it, nothing on stdout', async () => {
     const out = await run([], { KOMMO_BASE_URL: 'https://acme.kommo.com' });
     assert.notEqual(out.code, 0);

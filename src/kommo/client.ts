@@ -1,14 +1,17 @@
 /**
- * The Kommo API v4 client: bearer auth, a timeout on every request, one shared pace, retries for
- * reads only, 204 as "no content", and every failure mapped to a typed error with a fixed message.
+ * The Kommo API v4 client: bearer auth, a hard deadline on every attempt, one shared pace, retries
+ * for reads only (backoff with jitter, `Retry-After` honoured up to a cap), writes sent exactly once,
+ * 204 as "no content", and every failure mapped to a typed error with a fixed message.
  * Upstream bodies never travel further than this file, except the validation paths of a 400, which
- * are filtered to plain field paths.
+ * are filtered to plain field paths. Raw axios errors (they hold the request headers, token included)
+ * are never thrown, logged or attached as a cause; redirects are not followed and paths cannot name
+ * another host, so the token only ever goes to KOMMO_BASE_URL.
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { KommoError, NotFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { Pacer, realSleep, type Sleep } from './pacer.js';
+import { realSleep, type Pacer, type Sleep } from './pacer.js';
 import { serializeQuery, type Query } from './query.js';
 
 export interface KommoClientOptions {
