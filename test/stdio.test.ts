@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -61,10 +61,11 @@ class RecordingStdioTransport implements Transport {
   constructor(
     private readonly args: string[],
     private readonly env: Record<string, string>,
+    private readonly cwd = CWD,
   ) {}
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, [ENTRY, ...this.args], { cwd: CWD, env: baseEnv(this.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [ENTRY, ...this.args], { cwd: this.cwd, env: baseEnv(this.env), stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
     this.child.stderr.on('data', (c: Buffer) => (this.stderr += c.toString('utf8')));
     this.child.stdout.on('data', (c: Buffer) => {
@@ -103,8 +104,8 @@ class RecordingStdioTransport implements Transport {
   }
 }
 
-async function connect(args: string[], env: Record<string, string>): Promise<{ client: Client; transport: RecordingStdioTransport }> {
-  const transport = new RecordingStdioTransport(args, env);
+async function connect(args: string[], env: Record<string, string>, cwd?: string): Promise<{ client: Client; transport: RecordingStdioTransport }> {
+  const transport = new RecordingStdioTransport(args, env, cwd);
   const client = new Client({ name: 'kommo-mcp-stdio-test', version: '1.0.0' });
   try {
     await client.connect(transport);
@@ -135,7 +136,7 @@ async function explained<T>(transport: RecordingStdioTransport, fn: () => Promis
 }
 
 function assertProtocolOnly(transport: RecordingStdioTransport): void {
-  assert.ok(transport.rawLines.length >= 3, 'the server answered on stdout');
+  assert.ok(transport.rawLines.length >= 2, 'the server answered on stdout');
   for (const line of transport.rawLines) {
     const parsed = JSONRPCMessageSchema.safeParse(JSON.parse(line));
     assert.ok(parsed.success, `not a JSON-RPC message on stdout: ${line.slice(0, 200)}`);
@@ -234,6 +235,29 @@ describe('stdio entry point', { concurrency: true }, () => {
       assert.ok(!transport.stderr.includes(TOKEN), 'the token never reaches stderr');
       assert.ok(!transport.rawLines.join('\n').includes(TOKEN), 'the token never reaches stdout');
     } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('settings from a .env file in the working directory are used, and dotenv prints nothing on stdout', async () => {
+    const sandbox = await startSandbox({ token: TOKEN, leads: 5, rps: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'kommo-mcp-dotenv-'));
+    try {
+      writeFileSync(join(dir, '.env'), `# copied from .env.example\nKOMMO_BASE_URL=${sandbox.url}\nKOMMO_ACCESS_TOKEN="${TOKEN}"\nKOMMO_TIMEZONE=\n`);
+      const { client, transport } = await connect([], {}, dir);
+      try {
+        await explained(transport, async () => {
+          const result = (await client.callTool({ name: 'get_account', arguments: {} })) as CallToolResult;
+          assert.notEqual(result.isError, true, JSON.stringify(result));
+        });
+      } finally {
+        await shutDown(client, transport);
+      }
+      assertProtocolOnly(transport);
+      assert.ok(sandbox.requests.some((r) => r.path === '/api/v4/account' && r.status === 200));
+      assert.ok(!transport.stderr.includes(TOKEN));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       await sandbox.close();
     }
   });
