@@ -5,6 +5,7 @@
  * `bench/<name>.ts` with those exports and list it below.
  */
 import * as policy from './policy.js';
+import * as reports from './reports.js';
 
 export interface BenchModule {
   name: string;
@@ -12,7 +13,7 @@ export interface BenchModule {
   run(): Promise<void>;
 }
 
-const MODULES: readonly BenchModule[] = [policy];
+const MODULES: readonly BenchModule[] = [policy, reports];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

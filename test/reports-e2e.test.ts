@@ -184,6 +184,16 @@ describe('get_sales_report', () => {
     assert.deepEqual([(b.body['period'] as Record<string, unknown>)['from'], (b.body['period'] as Record<string, unknown>)['to']], ['2026-02-01', '2026-02-10']);
   });
 
+  test('a period inside periods already fetched costs no request (Feb 20 – Mar 5 inside February and March)', async () => {
+    await h.callJson('get_sales_report', { dateFrom: '2026-02-01', dateTo: '2026-02-28' });
+    await h.callJson('get_sales_report', { dateFrom: '2026-03-01', dateTo: '2026-03-31' });
+    h.resetLog();
+    const { body } = await h.callJson('get_sales_report', { dateFrom: '2026-02-20', dateTo: '2026-03-05' });
+    assert.equal(h.requests().length, 0);
+    assert.equal(body['cached'], true);
+    assert.deepEqual(reportFigures(body), expectedFigures(sandbox.store, range('2026-02-20', '2026-03-05')));
+  });
+
   test('dateFrom after dateTo is invalid_arguments naming both fields, and costs no request', async () => {
     h.resetLog();
     const { isError, body } = await h.callJson('get_sales_report', { dateFrom: '2026-03-10', dateTo: '2026-03-01' });

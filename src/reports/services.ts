@@ -149,6 +149,8 @@ export class ReportServices {
     const key = `${period.timezone}|${period.from}|${period.to}`;
     const hit = this.periods.get(key);
     if (hit) return { ...hit, cached: true };
+    const covered = this.fromCoveringPeriods(period);
+    if (covered) return covered;
     return this.periodWork.run(key, call.signal, async () => {
       const pipelines = await this.pipelines(call.signal);
       const streams = [createdInStream(period)];
@@ -161,6 +163,29 @@ export class ReportServices {
       this.periods.set(key, entry);
       return entry;
     });
+  }
+
+  /**
+   * A period inside periods already fetched (today inside this month; the last 30 days inside this
+   * month and the last) needs no request: every lead created or closed in it was created or closed in
+   * one of them. Answered only when those cover it entirely, from the oldest of their fetch times.
+   */
+  private fromCoveringPeriods(period: Period): PeriodLeads | undefined {
+    const parts: PeriodLeads[] = [];
+    for (const key of [...this.periods.keys()]) {
+      const entry = this.periods.get(key);
+      if (entry && entry.period.timezone === period.timezone && entry.period.start < period.end && entry.period.end > period.start) parts.push(entry);
+    }
+    parts.sort((a, b) => a.period.start - b.period.start);
+    let reached = period.start;
+    for (const part of parts) {
+      if (part.period.start > reached) break;
+      reached = Math.max(reached, part.period.end);
+    }
+    if (parts.length === 0 || reached < period.end) return undefined;
+    const byId = new Map<number, LeadFacts>();
+    for (const part of parts) for (const lead of part.leads) byId.set(lead.id, lead);
+    return { period, leads: [...byId.values()], computedAt: Math.min(...parts.map((p) => p.computedAt)), cached: true };
   }
 
   /** Forgets cached periods and copies (e.g. between benchmark runs). */
