@@ -5,7 +5,7 @@
  * answers in its own words; ours must be the `invalid_arguments` JSON of design.md section 2.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type ClientCapabilities, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { NotFound, toErrorResult } from './errors.js';
 import type { KommoClient } from './kommo/client.js';
@@ -67,7 +67,7 @@ export function createServer(deps: ServerDeps): CreatedServer {
     }
     const progressToken = request.params._meta?.progressToken;
     const scope: CallScope = { grant, session: extra.sessionId ?? grant };
-    const elicit: Elicit | undefined = server.getClientCapabilities()?.elicitation
+    const elicit: Elicit | undefined = supportsFormElicitation(server.getClientCapabilities())
       ? (params, { signal, timeoutMs }) =>
           server.elicitInput(params, { relatedRequestId: extra.requestId, signal, timeout: timeoutMs })
       : undefined;
@@ -99,6 +99,16 @@ export function createServer(deps: ServerDeps): CreatedServer {
     },
     close: () => mcp.close(),
   };
+}
+
+/**
+ * Approvals are asked with a form. An empty `elicitation: {}` declares form mode (the spec keeps that
+ * for clients written before URL mode existed); a client that declares only `url` cannot show it.
+ */
+function supportsFormElicitation(capabilities: ClientCapabilities | undefined): boolean {
+  const elicitation = capabilities?.elicitation;
+  if (!elicitation) return false;
+  return elicitation.form !== undefined || elicitation.url === undefined;
 }
 
 const schemaCache = new WeakMap<AnyTool, Tool>();

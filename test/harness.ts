@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { KommoClient, type KommoClientOptions } from '../src/kommo/client.js';
 import { Pacer } from '../src/kommo/pacer.js';
@@ -147,6 +148,8 @@ export async function spawnServer(
     command: process.execPath,
     args: [ENTRY, ...args],
     env: { PATH: process.env.PATH ?? '', ...env },
+    // A neutral directory: a developer's own .env in the repo must not change what a test sees.
+    cwd: tmpdir(),
     stderr: 'pipe',
   });
   let stderr = '';
