@@ -5,7 +5,7 @@
  * Field names follow the original's dashboard (leads, tasks, revenue, top_pipelines).
  */
 import { PageProgress, type ReportCall } from './context.js';
-import { AccountTooLarge, type Freshness, type Snapshot } from './incremental-cache.js';
+import { AccountTooLarge, type Snapshot } from './incremental-cache.js';
 import { describePeriod, contains } from './period.js';
 import { nameOfPipeline, timezoneNote } from './sales-report.js';
 import type { ReportServices, TaskFacts } from './services.js';
@@ -138,4 +138,3 @@ async function optional<R>(load: () => Promise<Snapshot<R>>): Promise<Optional<S
   }
 }
 
-export type { Freshness };

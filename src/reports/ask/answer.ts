@@ -202,9 +202,9 @@ async function openCreatedIn(ctx: AnswerContext): Promise<Record<string, unknown
   const filter = filterOf(ctx);
   const value = data.leads.filter((l) => matchesFilter(l, filter) && isNewIn(p.period, l) && isOpen(l)).length;
   const text = w.t({
-    pt: `Leads criados em ${w.periodPhrase(p.spec, p.period)} que continuam em aberto${w.scope(scopeNames(ctx))}: ${w.number(value)}.`,
-    es: `Leads creados en ${w.periodPhrase(p.spec, p.period)} que siguen abiertos${w.scope(scopeNames(ctx))}: ${w.number(value)}.`,
-    en: `Leads created in ${w.periodPhrase(p.spec, p.period)} that are still open${w.scope(scopeNames(ctx))}: ${w.number(value)}.`,
+    pt: `Leads criados que continuam em aberto${w.scope(scopeNames(ctx))} — ${w.periodPhrase(p.spec, p.period)}: ${w.number(value)}.`,
+    es: `Leads creados que siguen abiertos${w.scope(scopeNames(ctx))} — ${w.periodPhrase(p.spec, p.period)}: ${w.number(value)}.`,
+    en: `Leads created that are still open${w.scope(scopeNames(ctx))} — ${w.periodPhrase(p.spec, p.period)}: ${w.number(value)}.`,
   });
   const interpretation =
     w.t({

@@ -87,7 +87,7 @@ const SALES_VALUE = /\b(total|value|amount|valor|monto|soma|suma|sum)\b( \w+){0,
 const NEW = /\b(new|created|came in|arrived|entered|generated|novos?|novas?|criad[oa]s?|criaram|criamos|entraram|chegaram|gerad[oa]s?|recebemos|cadastrad[oa]s?|nuevos?|nuevas?|cread[oa]s?|crearon|creamos|entraron|llegaron|generad[oa]s?|recibimos|registrad[oa]s?)\b/;
 const WON = /\b(won|win|wins|sales|closed won|ganh[oa]s?|ganhamos|ganhou|ganharam|vendas|vendid[oa]s|convertid[oa]s|converted|ganad[oa]s?|ganamos|gano|ganaron|ventas|sold|vendemos|vendimos|vendeu|vendio)\b/;
 const LOST = /\b(lost|lose|losses|perdid[oa]s?|perdemos|perdeu|perderam|perdas|perdimos|perdio|perdieron)\b/;
-const CLOSED = /\b(closed|fechad[oa]s?|fechamos|fecharam|cerrad[oa]s?|cerramos|cerraron)\b/;
+const CLOSED = /\b(closed?|closes|fechad[oa]s?|fechamos|fecharam|fechou|fechar|cerrad[oa]s?|cerramos|cerraron|cerro|cerrar)\b/;
 const OPEN = /\b(open|active|in progress|ongoing|em aberto|abert[oa]s|ativ[oa]s|em andamento|abiert[oa]s|activ[oa]s|en curso|en proceso)\b/;
 const LEADS = /\b(leads?|deals?|negocios?|oportunidades?|opportunities|tratos?|negociacoes|clientes potenciais)\b/;
 const COUNT = /\b(how many|number of|count|quantos?|quantas?|numero de|cuantos?|cuantas?|total de|quantidade|cantidad|qtd)\b/;
@@ -196,6 +196,9 @@ function detectIntent(
   if (named.stages.length > 0) return { kind: 'stage' };
   if (is(SUMMARY)) return { kind: 'summary' };
   if (is(LEADS) && is(COUNT)) {
+    // No figure was named: read "leads this month" as created, but only if no word is left unexplained
+    // ("how many leads were reassigned this month" must not become a count of new leads).
+    if (hasUnknownWords(tokens)) return undefined;
     // Leads "in a pipeline" are those in it now; leads "this month" are those created in it.
     if (named.pipelines.length > 0 && !periodGiven) return { kind: 'open' };
     if (periodGiven) return { kind: 'count', metric: 'new' };
@@ -329,6 +332,13 @@ function unknownName(tokens: Token[]): string | undefined {
     return t.original;
   }
   return undefined;
+}
+
+/** Words of three letters or more that are no keyword, common word or number. */
+function hasUnknownWords(tokens: Token[]): boolean {
+  return tokens.some(
+    (t) => !t.masked && t.norm.length >= 3 && !/\d/.test(t.norm) && !NOT_NAMES.has(t.norm) && !isKeyword(t.norm) && !isCommonWord(t.norm),
+  );
 }
 
 const KEYWORD_PATTERNS = [

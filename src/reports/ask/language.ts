@@ -18,7 +18,8 @@ const WORDS: Record<Language, string> = {
     'melhor melhores do da dos das no na nos nas um uma ao aos janeiro fevereiro marco junho julho setembro outubro ' +
     'novembro dezembro maio semanal chamado chamada nome dados sobre entraram chegaram estao esta este ano mes ' +
     'concluidas pendentes vencidas ate entre desde partir valor total qtd quantidade ticket etapa usuario vendedor cliente ' +
-    'agora ainda todos todas qual foi como estamos sera seria favor me diga tenho tivemos foi ou de que se por',
+    'agora ainda todos todas qual foi como estamos sera seria favor me diga tenho tivemos foi ou de que se por ' +
+    'houve existem existe tiveram temos tinha estamos voces nossos nossas nosso nossa minha meus minhas conta empresa',
   es:
     'cuantos cuantas cuanto cual cuales quien quienes hoy ayer fueron tuvimos tenemos tiene tuvo ganados ganadas ganamos ' +
     'gano ventas ingresos ingreso facturacion facturamos facturo pasado pasada estan son usted tareas tarea vencidas ' +
@@ -27,7 +28,8 @@ const WORDS: Record<Language, string> = {
     'creadas perdimos perdio perdidas tasa conversion promedio responsable el la los las del al un una y enero febrero ' +
     'marzo mayo junio julio septiembre setiembre octubre noviembre diciembre llamado llamada nombre datos sobre entraron ' +
     'llegaron este esta mes ano hasta entre desde partir valor total cantidad ticket etapa usuario vendedor cliente hay ' +
-    'cerrados cerradas pendientes mas mejor mejores ahora todavia todos todas fue como estamos seria favor dime tengo o de por',
+    'cerrados cerradas pendientes mas mejor mejores ahora todavia todos todas fue como estamos seria favor dime tengo o de por ' +
+    'hubo existen existe tuvieron tenia han hemos ha se nuestros nuestras nuestro nuestra mis cuenta empresa',
   en:
     'how many much what which who whom was were did do does is are the of in on this last today yesterday week month year ' +
     'won win lost new created open sales revenue average deal deals conversion rate tasks task overdue find show search ' +
@@ -35,7 +37,8 @@ const WORDS: Record<Language, string> = {
     'between since january february march april may june july august september october november december named called ' +
     'closed sold sell made make earn best user users seller sellers salesperson rep reps number count total value pending ' +
     'late past previous so far get me give details about for with weeks months rate now currently still all any ' +
-    'right tell please it its an be been being at or not yes than them they their you your size close closing',
+    'right tell please it its an be been being at or not yes than them they their you your size close closing ' +
+    'got came exist exists there account company us my',
 };
 
 const SETS: Record<Language, Set<string>> = {
