@@ -32,7 +32,7 @@ let sandbox: Sandbox;
 const clock = new TestClock(ANCHOR);
 
 before(async () => {
-  sandbox = await startSandbox({ leads: 3000, seed: 7, anchor: ANCHOR, timezone: TZ, rps: 0, now: clock.now });
+  sandbox = await startSandbox({ leads: 3000, seed: 7, anchor: ANCHOR, timezone: TZ, rps: 0, now: clock.now, nonAdminToken: 'seller-token' });
   addBoundaryLeads(sandbox.store);
 });
 after(async () => {
@@ -214,6 +214,24 @@ describe('get_sales_report', () => {
     assert.deepEqual(reportFigures(a.body), reportFigures(b.body));
     const created = leadRequests(h.requests()).filter((r) => q(r, 'filter[created_at][from]') !== undefined && q(r, 'page') === '1');
     assert.equal(created.length, 1);
+  });
+});
+
+describe('a token that may not list users (GET /api/v4/users is admin-only)', () => {
+  test('still gets the report; users are named by id', async () => {
+    const h = await startHarness({ sharedSandbox: sandbox, now: () => ANCHOR, client: { token: 'seller-token' } });
+    try {
+      const { isError, body } = await h.callJson('get_sales_report', { dateFrom: '2026-02-01', dateTo: '2026-02-28' });
+      assert.equal(isError, false, JSON.stringify(body));
+      assert.deepEqual(reportFigures(body), expectedFigures(sandbox.store, range('2026-02-01', '2026-02-28')));
+      const byUser = (body['performance'] as { by_user: Array<Record<string, unknown>> }).by_user;
+      assert.equal(byUser[0]!['user_name'], `User ${String(byUser[0]!['user_id'])}`);
+      h.resetLog();
+      await h.callJson('get_sales_report', { dateFrom: '2026-01-01', dateTo: '2026-01-31' });
+      assert.equal(h.requests().filter((r) => r.path === '/api/v4/users').length, 0, 'the refusal is remembered');
+    } finally {
+      await h.close();
+    }
   });
 });
 

@@ -17,6 +17,8 @@ import { Calendar, type Period } from './period.js';
 import { SharedWork } from './shared-work.js';
 import { toFacts, type LeadFacts } from './summary.js';
 
+const USERS_FORBIDDEN_MS = 10 * 60_000;
+
 export interface ReportServicesOptions {
   now?: () => number;
   /** How long the leads of a period are re-used (default 5 minutes). */
@@ -59,6 +61,7 @@ export class ReportServices {
   readonly tasks: IncrementalCache<TaskFacts>;
   private readonly periods: LRUCache<string, PeriodLeads>;
   private readonly periodWork = new SharedWork<PeriodLeads>();
+  private usersForbiddenUntil = -Infinity;
 
   constructor(
     readonly kommo: KommoClient,
@@ -131,12 +134,19 @@ export class ReportServices {
     return this.reference.pipelines(signal);
   }
 
-  /** Users for names; `[]` when the token may not list users (GET /users is admin-only). */
+  /**
+   * Users for names; `[]` when the token may not list users (GET /users is admin-only). The refusal
+   * is remembered for a while so that every report does not ask again.
+   */
   async users(signal: AbortSignal): Promise<User[]> {
+    if (this.now() < this.usersForbiddenUntil) return [];
     try {
       return await this.reference.users(signal);
     } catch (err) {
-      if (err instanceof KommoError && err.status === 403) return [];
+      if (err instanceof KommoError && err.status === 403) {
+        this.usersForbiddenUntil = this.now() + USERS_FORBIDDEN_MS;
+        return [];
+      }
       throw err;
     }
   }
