@@ -246,8 +246,9 @@ function parseLookup(tokens: Token[]): Extract<Intent, { kind: 'lookup' }> | und
   return { kind: 'lookup', entity: kind, name };
 }
 
-const PERIOD_WORDS = /^(today|yesterday|this|last|past|hoje|ontem|este|esta|neste|nesta|hoy|ayer|in|em|en|no|na|from|de|del|since|desde)$/;
+const PERIOD_WORDS = /^(today|yesterday|this|last|past|hoje|ontem|este|esta|neste|nesta|hoy|ayer|in|em|en|no|na|from|de|del|since|desde|of|for|by|at|para|por|pelo|pela|ganhos|won)$/;
 
+/** Period words and prepositions: a name does not start with them ("deals of Ana last month" is no search). */
 function isPeriodWord(word: string): boolean {
   return PERIOD_WORDS.test(word);
 }
