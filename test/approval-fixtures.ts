@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { NotFound } from '../src/errors.js';
 import type { KommoClient } from '../src/kommo/client.js';
 import { ReferenceData } from '../src/kommo/reference.js';
+import { ReportServices } from '../src/reports/services.js';
 import type { Lead, LossReason, Pipeline, User } from '../src/kommo/types.js';
 import { silentLogger } from '../src/log.js';
 import type { ApprovalEvent, ApprovalRequest } from '../policy/approval.js';
@@ -117,9 +118,11 @@ export function stubKommo(): StubKommo {
 }
 
 export function toolContext(kommo: KommoClient, signal: AbortSignal = new AbortController().signal): ToolContext {
+  const reference = new ReferenceData(kommo);
   return {
     kommo,
-    reference: new ReferenceData(kommo),
+    reference,
+    reports: new ReportServices(kommo, reference),
     signal,
     log: silentLogger,
     now: Date.now,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { askKommo } from '../src/reports/ask/answer.js';
 import { defineTool } from './define.js';
-import { reportsOf } from './reports-of.js';
 
 export default defineTool({
   name: 'ask_kommo',
@@ -19,5 +18,5 @@ export default defineTool({
       question: z.string().trim().min(1).max(500).describe('The question, e.g. "Quantos leads ganhamos em março?" or "Who sold the most last month?"'),
     })
     .strict(),
-  run: ({ question }, ctx) => askKommo(reportsOf(ctx), ctx, question),
+  run: ({ question }, ctx) => askKommo(ctx.reports, ctx, question),
 });

@@ -24,9 +24,9 @@ export interface ToolContext {
   progress: (progress: number, total?: number, message?: string) => Promise<void>;
   /**
    * Process-wide report state (period cache, incremental copies of leads and tasks) used by
-   * get_sales_report, get_dashboard and ask_kommo. Optional so contexts built for other tools need not carry it.
+   * get_sales_report, get_dashboard and ask_kommo; shared by every session of the process.
    */
-  reports?: ReportServices;
+  reports: ReportServices;
 }
 
 export type ToolInput = z.ZodObject<z.ZodRawShape>;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { dashboard } from '../src/reports/dashboard.js';
 import { defineTool } from './define.js';
-import { reportsOf } from './reports-of.js';
 
 export default defineTool({
   name: 'get_dashboard',
@@ -12,5 +11,5 @@ export default defineTool({
     'Whole-account figures come from an in-memory copy kept current with changes-only requests; "freshness" says how old each part is.',
   kind: 'read',
   input: z.object({}).strict(),
-  run: (_args, ctx) => dashboard(reportsOf(ctx), ctx),
+  run: (_args, ctx) => dashboard(ctx.reports, ctx),
 });

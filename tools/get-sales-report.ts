@@ -3,7 +3,6 @@ import { InvalidArguments } from '../src/errors.js';
 import { compareDates, parseDate, type LocalDate } from '../src/reports/period.js';
 import { salesReport } from '../src/reports/sales-report.js';
 import { defineTool } from './define.js';
-import { reportsOf } from './reports-of.js';
 import { isoDate } from './schemas.js';
 
 export default defineTool({
@@ -31,7 +30,7 @@ export default defineTool({
         { path: 'dateTo', message: `${dateTo} is before dateFrom ${dateFrom}` },
       ]);
     }
-    return salesReport(reportsOf(ctx), ctx, (calendar) => {
+    return salesReport(ctx.reports, ctx, (calendar) => {
       if (!from && !to) return calendar.thisMonth();
       const end: LocalDate = to ?? (compareDates(from!, calendar.today) > 0 ? from! : calendar.today);
       const start: LocalDate = from ?? { year: end.year, month: end.month, day: 1 };

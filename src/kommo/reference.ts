@@ -28,8 +28,10 @@ export class ReferenceData {
     this.cache = new LRUCache<string, Entry>({
       max: 16,
       ttl: options.ttlMs ?? 10 * 60_000,
-      // lru-cache reads performance.now() unless told otherwise; tests move this clock.
+      // lru-cache reads performance.now() unless told otherwise; tests move this clock. With the
+      // default resolution it would reuse one clock reading for a while and see expired entries as fresh.
       perf: { now },
+      ttlResolution: 0,
     });
   }
 
