@@ -29,22 +29,16 @@ export function nameOfPipeline(pipelines: readonly Pipeline[], id: number): stri
 }
 
 export function userRow(row: Breakdown, users: readonly User[]): Record<string, unknown> {
-  return {
-    user_id: row.key,
-    user_name: nameOfUser(users, row.key),
-    leads_count: row.total,
-    new: row.new,
-    won: row.won,
-    lost: row.lost,
-    revenue: row.revenue,
-    conversion_rate: row.conversion_rate,
-  };
+  return { user_id: row.key, user_name: nameOfUser(users, row.key), ...breakdownFigures(row) };
 }
 
 export function pipelineRow(row: Breakdown, pipelines: readonly Pipeline[]): Record<string, unknown> {
+  return { pipeline_id: row.key, pipeline_name: nameOfPipeline(pipelines, row.key), ...breakdownFigures(row) };
+}
+
+/** The figures every by_user / by_pipeline row carries, in the original's field names. */
+function breakdownFigures(row: Breakdown): Record<string, unknown> {
   return {
-    pipeline_id: row.key,
-    pipeline_name: nameOfPipeline(pipelines, row.key),
     leads_count: row.total,
     new: row.new,
     won: row.won,
