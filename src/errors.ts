@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'invalid_arguments'
   | 'not_found'
   | 'kommo_error'
+  | 'limiter_unavailable'
   | 'internal_error';
 
 export type ErrorDetails = Record<string, unknown>;
@@ -64,6 +65,21 @@ export class ApprovalDeclined extends ToolError {
 export class ApprovalUnavailable extends ToolError {
   constructor(message: string, details: ErrorDetails = {}) {
     super('approval_unavailable', message, details);
+  }
+}
+
+/**
+ * The call needs a rate-limit counter and the counter store (Redis, with `KOMMO_REDIS_FAIL=closed`)
+ * cannot be reached: the call is refused rather than let through uncounted. Calls with no limits
+ * are not affected.
+ */
+export class LimiterUnavailableError extends ToolError {
+  constructor(tool: string, details: ErrorDetails = {}) {
+    super(
+      'limiter_unavailable',
+      `${tool} was not made because its rate-limit counters are kept in a shared store that cannot be reached right now; retry in a few seconds, and tell the user if it keeps failing.`,
+      { tool, retryAfterSeconds: 5, ...details },
+    );
   }
 }
 
