@@ -10,8 +10,7 @@
  * call asks again, showing exactly the arguments it will run with. Those are frozen before asking, so
  * what ran is what was shown.
  */
-import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitRequestFormParams, type ElicitResult } from '@modelcontextprotocol/server';
 import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound } from '../src/errors.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
 import { buildApprovalMessage, shortHash } from './approval-summary.js';
@@ -112,7 +111,7 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    stop.abort(new McpError(ErrorCode.RequestTimeout, `Approval timed out after ${timeoutSeconds} s`));
+    stop.abort(new SdkError(SdkErrorCode.RequestTimeout, `Approval timed out after ${timeoutSeconds} s`));
   }, timeoutMs);
   const onCallCancelled = (): void => stop.abort(ctx.signal.reason);
   if (ctx.signal.aborted) onCallCancelled();
@@ -171,7 +170,7 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
     if (isInvalidAnswer(err)) {
       answer = { outcome: 'declined', reason: 'invalid_answer' };
     } else {
-      ctx.log.warn('approval request failed', { tool: tool.name, argsHash: ref, error: err instanceof McpError ? err.code : err instanceof Error ? err.name : 'unknown' });
+      ctx.log.warn('approval request failed', { tool: tool.name, argsHash: ref, error: err instanceof ProtocolError || err instanceof SdkError ? err.code : err instanceof Error ? err.name : 'unknown' });
       audit('cancelled', { waitedMs, reason: 'elicitation_failed' });
       throw new ApprovalRequired(
         `The approval request for this ${tool.name} call could not be completed (the client did not answer it), so nothing was sent to Kommo; ask the user when they are present and call again.`,
@@ -242,20 +241,21 @@ function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function isTimeout(err: unknown): boolean {
-  return err instanceof McpError && err.code === ErrorCode.RequestTimeout;
+  return err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout;
 }
 
 /** The SDK refuses locally when the client declared no form mode; a client may answer "method not found". */
 function clientCannotElicit(err: unknown): boolean {
-  if (err instanceof McpError) {
-    return err.code === ErrorCode.MethodNotFound || (err.code === ErrorCode.InvalidParams && /does not support/i.test(err.message));
+  if (err instanceof SdkError) return err.code === SdkErrorCode.CapabilityNotSupported;
+  if (err instanceof ProtocolError) {
+    return err.code === ProtocolErrorCode.MethodNotFound || (err.code === ProtocolErrorCode.InvalidParams && /does not support/i.test(err.message));
   }
-  return err instanceof Error && /does not support (form )?elicitation/i.test(err.message);
+  return false;
 }
 
 /** The SDK checks an accepted answer against our schema and throws when it does not match. */
 function isInvalidAnswer(err: unknown): boolean {
-  return err instanceof McpError && err.code === ErrorCode.InvalidParams && /does not match requested schema|invalid elicitation result/i.test(err.message);
+  return err instanceof ProtocolError && err.code === ProtocolErrorCode.InvalidParams && /does not match requested schema|invalid elicitation result/i.test(err.message);
 }
 
 function deepFreeze(value: unknown): void {

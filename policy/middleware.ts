@@ -13,7 +13,7 @@
  * a `grant` or `global` budget must span every session.
  */
 import { performance } from 'node:perf_hooks';
-import type { CallToolResult, ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/server';
 import { KommoError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';

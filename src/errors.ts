@@ -4,7 +4,7 @@
  * Messages are fixed, trusted sentences written here; upstream bodies are never echoed (they can
  * carry prompt injection or, in axios errors, request headers with the token).
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 
 export type ErrorCode =
   | 'policy_denied'

@@ -3,14 +3,14 @@
  * Entry point: flags + environment → config → Kommo client → policy → server → stdio transport.
  * stdout belongs to the MCP protocol; everything else goes to stderr.
  */
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, parseArgs, type Config } from './config.js';
 import { KommoClient } from './kommo/client.js';
 import { Pacer } from './kommo/pacer.js';
 import { ReferenceData } from './kommo/reference.js';
 import { createLogger, redactSecrets } from './log.js';
-import { createServer, SERVER_NAME, SERVER_VERSION } from './server.js';
+import { createServer, SERVER_NAME, SERVER_VERSION, type CreatedServer } from './server.js';
 import { ReportServices } from './reports/services.js';
 import { startSandbox } from './sandbox/index.js';
 import { kommoAttempts } from '../policy/attempts.js';
@@ -97,14 +97,22 @@ async function serve(config: Config): Promise<void> {
   });
   // One set of report caches for the whole process, shared by every session.
   const reports = new ReportServices(kommo, reference);
-  const app = createServer({ kommo, reference, middleware, logger, reports });
+  // The entry builds the instance once the client's opening message names its era (2025
+  // `initialize` or 2026-07-28 `server/discover` / enveloped request) and pins it to the connection.
+  let app: CreatedServer | undefined;
+  const connection = serveStdio(
+    ({ era }) => {
+      app = createServer({ kommo, reference, middleware, logger, reports, era });
+      return app.server;
+    },
+    { onerror: (error) => logger.debug('stdio protocol error', { error: describeError(error) }) },
+  );
   // A valid edit of the policy file applies to the next call; clients are told the tool list changed.
-  policy.onChange(() => void app.notifyToolsChanged().catch(() => {}));
+  policy.onChange(() => void app?.notifyToolsChanged().catch(() => {}));
   policy.watch();
-  const transport = new StdioServerTransport();
   const shutdown = async (): Promise<void> => {
     policy.close();
-    await app.close().catch(() => {});
+    await connection.close().catch(() => {});
     await stopSandbox?.().catch(() => {});
     audit.close();
     process.exit(0);
@@ -114,7 +122,6 @@ async function serve(config: Config): Promise<void> {
   process.stdout.on('error', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
-  await app.server.connect(transport);
   logger.info('kommo-mcp ready on stdio', { sandbox: config.sandbox, policy: config.policyPath });
 }
 

@@ -2,7 +2,7 @@
  * Success results: compact JSON text (no pretty-printing, no HAL `_links`) and the same object as
  * structuredContent (design.md section 2).
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 
 /** Drops every `_links` key, at any depth; Kommo's HAL links only cost the model tokens. */
 export function stripLinks(value: unknown): unknown {

@@ -4,8 +4,7 @@
  * the low-level server rather than using `registerTool`, because the SDK's own argument validation
  * answers in its own words; ours must be the `invalid_arguments` JSON of design.md section 2.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type ClientCapabilities, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { McpServer, type ClientCapabilities, type Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { NotFound, toErrorResult } from './errors.js';
 import type { KommoClient } from './kommo/client.js';
@@ -30,6 +29,12 @@ export interface ServerDeps {
   now?: () => number;
   /** Report caches shared by every session of the process; created here when not given. */
   reports?: ReportServices;
+  /**
+   * The protocol era this instance serves (the serving entries build one instance per connection
+   * or per request and say which). 2025-era clients are asked for approval with a nested
+   * elicitation request; the 2026-07-28 revision has no server-to-client requests.
+   */
+  era?: 'legacy' | 'modern';
 }
 
 export interface CreatedServer {
@@ -55,41 +60,44 @@ export function createServer(deps: ServerDeps): CreatedServer {
     { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
   );
   const server = mcp.server;
+  const legacy = (deps.era ?? 'legacy') === 'legacy';
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
+  server.setRequestHandler('tools/list', () => ({
     tools: deps.middleware.visibleTools(tools).map(describeTool),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler('tools/call', async (request, ctx) => {
     const tool = byName.get(request.params.name);
     if (!tool) {
       return toErrorResult(new NotFound(`There is no tool named "${request.params.name}"; call tools/list to see the available tools.`));
     }
     const progressToken = request.params._meta?.progressToken;
-    const scope: CallScope = { grant, session: extra.sessionId ?? grant };
-    const elicit: Elicit | undefined = supportsFormElicitation(server.getClientCapabilities())
-      ? (params, { signal, timeoutMs }) =>
-          server.elicitInput(params, { relatedRequestId: extra.requestId, signal, timeout: timeoutMs })
-      : undefined;
-    return deps.middleware.call(tool, request.params.arguments, {
+    const scope: CallScope = { grant, session: ctx.sessionId ?? grant };
+    const elicit: Elicit | undefined =
+      legacy && supportsFormElicitation(server.getClientCapabilities())
+        ? (params, { signal, timeoutMs }) => ctx.mcpReq.elicitInput(params, { signal, timeout: timeoutMs })
+        : undefined;
+    const result = await deps.middleware.call(tool, request.params.arguments, {
       scope,
       elicit,
       toolContext: {
         kommo: deps.kommo,
         reference: deps.reference,
-        signal: extra.signal,
+        signal: ctx.mcpReq.signal,
         log: deps.logger,
         now,
         reports,
         progress: async (progress, total, message) => {
           if (progressToken === undefined) return;
-          await extra.sendNotification({
+          await ctx.mcpReq.notify({
             method: 'notifications/progress',
             params: { progressToken, progress, ...(total !== undefined && { total }), ...(message && { message }) },
           });
         },
       },
     });
+    // The era's wire encoding of the result (a low-level handler applies it itself).
+    return server.projectCallToolResult(result, describeTool(tool).outputSchema);
   });
 
   return {

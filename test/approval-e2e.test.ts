@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import type { AuditRecord } from '../policy/audit.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startHarness, type Harness } from './harness.js';
@@ -59,9 +58,9 @@ async function start(answer?: Answer): Promise<Setup> {
     capabilities: answer ? { elicitation: { form: {} } } : {},
     setupClient: (client: Client) => {
       if (!answer) return;
-      client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
+      client.setRequestHandler('elicitation/create', async (request, ctx) => {
         asked.push(request.params);
-        return answer(request, extra.signal);
+        return answer(request, ctx.mcpReq.signal);
       });
     },
   });
@@ -181,7 +180,7 @@ describe('approval through MCP elicitation', () => {
   it('the tool call cancelled by the client while waiting → no write, audited as cancelled', async () => {
     const { h, audit, asked } = await start(() => new Promise<ElicitResult>(() => {}));
     const controller = new AbortController();
-    const pending = h.client.callTool({ name: 'update_lead', arguments: { id: openLead().id, price: 5 } }, undefined, { signal: controller.signal });
+    const pending = h.client.callTool({ name: 'update_lead', arguments: { id: openLead().id, price: 5 } }, { signal: controller.signal });
     await until(() => asked.length === 1, 'the approval request');
     controller.abort('the user pressed stop');
     await assert.rejects(pending);
@@ -212,7 +211,7 @@ describe('approval through MCP elicitation', () => {
       policy: POLICY,
       audit: (record) => audit.push(record),
       capabilities: { elicitation: { url: {} } },
-      setupClient: (client) => client.setRequestHandler(ElicitRequestSchema, () => approve()),
+      setupClient: (client) => client.setRequestHandler('elicitation/create', () => approve()),
     });
     open.push(h);
     const { body } = await h.callJson('update_lead', { id: openLead().id, price: 8 });

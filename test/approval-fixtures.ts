@@ -2,7 +2,7 @@
  * Fixtures for the approval unit tests: a Kommo stub that answers the few reads an approval summary
  * makes (and counts them), a ToolContext around it, a fake `elicit`, and an audit recorder.
  */
-import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { NotFound } from '../src/errors.js';
 import type { KommoClient } from '../src/kommo/client.js';

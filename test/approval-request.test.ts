@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ErrorCode, McpError, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitResult } from '@modelcontextprotocol/server';
 import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound, ToolError } from '../src/errors.js';
 import { APPROVAL_SCHEMA, readAnswer, requestApproval } from '../policy/approval.js';
 import { accept, approvalRequest, fakeElicit, HASH, never, stubKommo, toolContext } from './approval-fixtures.js';
@@ -102,7 +102,7 @@ describe('requestApproval', () => {
   });
 
   it("the SDK's own request timeout also counts as expired", async () => {
-    const { elicit } = fakeElicit(() => Promise.reject(new McpError(ErrorCode.RequestTimeout, 'Request timed out')));
+    const { elicit } = fakeElicit(() => Promise.reject(new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out')));
     const { req, audit } = approvalRequest({ elicit });
     const err = await rejection(requestApproval(req));
     assert.equal(err.code, 'approval_required');
@@ -136,9 +136,9 @@ describe('requestApproval', () => {
 
   it('a client that refuses form elicitation (SDK capability check or method not found) → approval_unavailable', async () => {
     for (const failure of [
-      new Error('Client does not support form elicitation.'),
-      new McpError(ErrorCode.MethodNotFound, 'Method not found'),
-      new McpError(ErrorCode.InvalidParams, 'Client does not support form-mode elicitation requests'),
+      new SdkError(SdkErrorCode.CapabilityNotSupported, 'Client does not support form elicitation.'),
+      new ProtocolError(ProtocolErrorCode.MethodNotFound, 'Method not found'),
+      new ProtocolError(ProtocolErrorCode.InvalidParams, 'Client does not support form-mode elicitation requests'),
     ]) {
       const { elicit } = fakeElicit(() => Promise.reject(failure));
       const { req } = approvalRequest({ elicit });
@@ -148,10 +148,10 @@ describe('requestApproval', () => {
 
   it("an answer the SDK finds off-schema counts as declined; any other client failure as no decision", async () => {
     const offSchema = fakeElicit(() =>
-      Promise.reject(new McpError(ErrorCode.InvalidParams, 'Elicitation response content does not match requested schema: bad')),
+      Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, 'Elicitation response content does not match requested schema: bad')),
     );
     assert.equal((await rejection(requestApproval(approvalRequest({ elicit: offSchema.elicit }).req))).code, 'approval_declined');
-    const closed = fakeElicit(() => Promise.reject(new McpError(ErrorCode.ConnectionClosed, 'Connection closed')));
+    const closed = fakeElicit(() => Promise.reject(new SdkError(SdkErrorCode.ConnectionClosed, 'Connection closed')));
     const { req, audit } = approvalRequest({ elicit: closed.elicit });
     assert.equal((await rejection(requestApproval(req))).code, 'approval_required');
     assert.deepEqual(events(audit), ['proposed', 'cancelled']);

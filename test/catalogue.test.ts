@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { startHarness, type Harness } from './harness.js';
 
 const CONTRACT: Record<string, { args: string[]; required: string[]; kind: 'read' | 'write' | 'execute' }> = {

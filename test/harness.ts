@@ -3,10 +3,9 @@
  * `createServer`, and the official MCP `Client` linked to it. Tests assert on tool results and on the
  * sandbox's request log (the exact Kommo requests made).
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport, type CallToolResult, type ClientCapabilities, type ClientOptions } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { KommoClient, type KommoClientOptions } from '../src/kommo/client.js';
@@ -62,6 +61,16 @@ export interface HarnessOptions {
   reports?: ReportServicesOptions;
   /** Lets a test install request handlers (e.g. elicitation) on the client before it connects. */
   setupClient?: (client: Client) => void;
+  /** The protocol era the client speaks: the 2025 `initialize` handshake (default) or 2026-07-28. */
+  era?: Era;
+}
+
+export type Era = 'legacy' | 'modern';
+export const ERAS: readonly Era[] = ['legacy', 'modern'];
+
+/** Client options that make the official Client speak one era only (a pin never falls back). */
+export function eraOptions(era: Era): ClientOptions {
+  return era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {};
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -80,19 +89,27 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const reference = new ReferenceData(kommo, { ...(options.timezone && { timezone: options.timezone }), ...(options.now && { now: options.now }) });
   const reports = new ReportServices(kommo, reference, { ...(options.now && { now: options.now }), ...options.reports });
-  const app = createServer({
-    kommo,
-    reference,
-    reports,
-    middleware: options.middleware ?? harnessMiddleware(options),
-    logger,
-    ...(options.now && { now: options.now }),
-  });
-  const client = new Client({ name: 'kommo-mcp-test', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
-  options.setupClient?.(client);
+  const middleware = options.middleware ?? harnessMiddleware(options);
+  // The same serving entry as the stdio mode: it decides the era from the client's opening message.
+  const created: CreatedServer[] = [];
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await app.server.connect(serverTransport);
+  const served = serveStdio(
+    ({ era }) => {
+      const instance = createServer({ kommo, reference, reports, middleware, logger, era, ...(options.now && { now: options.now }) });
+      created.push(instance);
+      return instance.server;
+    },
+    { transport: serverTransport },
+  );
+  const client = new Client(
+    { name: 'kommo-mcp-test', version: '1.0.0' },
+    { capabilities: options.capabilities ?? {}, ...eraOptions(options.era ?? 'legacy') },
+  );
+  options.setupClient?.(client);
   await client.connect(clientTransport);
+  // The instance serving the connection (a 2026-07-28 client keeps the one built for its probe).
+  const app = created.at(-1);
+  if (!app) throw new Error('the server was not created on connect');
   sandbox.clearRequests();
 
   const call = async (name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> =>
@@ -113,7 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     resetLog: () => sandbox.clearRequests(),
     async close() {
       await client.close();
-      await app.close();
+      await served.close();
       if (!options.sharedSandbox) await sandbox.close();
     },
   };
@@ -143,6 +160,7 @@ export async function spawnServer(
   args: string[],
   env: Record<string, string>,
   capabilities: ClientCapabilities = {},
+  era: Era = 'legacy',
 ): Promise<{ client: Client; stderr: () => string; close: () => Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -156,7 +174,7 @@ export async function spawnServer(
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  const client = new Client({ name: 'kommo-mcp-e2e', version: '1.0.0' }, { capabilities });
+  const client = new Client({ name: 'kommo-mcp-e2e', version: '1.0.0' }, { capabilities, ...eraOptions(era) });
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
 }

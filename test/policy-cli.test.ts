@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { TOOL_NAMES } from '../tools/names.js';
 import { ENTRY, parseText, spawnServer } from './harness.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 
 const POLICY_DIR = fileURLToPath(new URL('../../policy/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kommo-policy-cli-'));
@@ -83,7 +82,7 @@ test('a served process: default policy, audit file, hot reload with tools/list_c
   const server = await spawnServer(['--sandbox'], { KOMMO_POLICY: policyFile, KOMMO_AUDIT_LOG: auditFile });
   try {
     let changed = 0;
-    server.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    server.client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
     const names = (await server.client.listTools()).tools.map((t) => t.name);
     assert.ok(names.includes('run_salesbot') && names.includes('get_leads'));
 

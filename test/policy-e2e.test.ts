@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { canonicalJson, loggerAudit, type AuditRecord } from '../policy/audit.js';
 import { createLogger } from '../src/log.js';
 import { compilePolicy } from '../policy/compile.js';
@@ -248,7 +247,7 @@ describe('policy reload', () => {
     const store = new PolicyStore(file);
     const h = await start({ policy: store, now: clock().now });
     let changed = 0;
-    h.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    h.client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
     store.onChange(() => void h.app.notifyToolsChanged());
     const id = lead();
     assert.equal((await h.callJson('get_lead', { id })).isError, false);
@@ -278,7 +277,7 @@ describe('policy reload', () => {
     store.watch();
     const h = await start({ policy: store });
     let changed = 0;
-    h.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    h.client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
     store.onChange(() => void h.app.notifyToolsChanged());
     writeFileSync(`${file}.tmp`, limited(5, { hide: ['get_account'] }));
     const { renameSync } = await import('node:fs');

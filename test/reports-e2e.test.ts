@@ -345,7 +345,7 @@ describe('progress and cancellation', () => {
     const h = await startHarness({ sharedSandbox: sandbox, now: () => ANCHOR });
     try {
       const seen: number[] = [];
-      const result = await h.client.callTool({ name: 'get_dashboard', arguments: {} }, undefined, {
+      const result = await h.client.callTool({ name: 'get_dashboard', arguments: {} }, {
         onprogress: (p) => {
           seen.push(p.progress);
         },
@@ -364,7 +364,7 @@ describe('progress and cancellation', () => {
     const h = await startHarness({ sharedSandbox: sandbox, now: () => ANCHOR, client: { pacer: new Pacer(40) } });
     try {
       const controller = new AbortController();
-      const call = h.client.callTool({ name: 'get_dashboard', arguments: {} }, undefined, {
+      const call = h.client.callTool({ name: 'get_dashboard', arguments: {} }, {
         signal: controller.signal,
         onprogress: () => controller.abort(),
       });

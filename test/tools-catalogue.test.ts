@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { startHarness, type Harness } from './harness.js';
 
 type Hints = { readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean };

@@ -2,7 +2,7 @@
  * A tool is pure data: name, texts, kind, zod input, optional output schema and a `run` function.
  * Annotations follow from the kind, so read-only presets and policies filter data, not code paths.
  */
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { KommoClient } from '../src/kommo/client.js';
 import type { ReferenceData } from '../src/kommo/reference.js';
