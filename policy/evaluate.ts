@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CompiledLimit, CompiledPolicy, CompiledToolRule, Mode } from './compile.js';
+import type { CounterRequest } from './counter-store.js';
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from './compile.js';
 import { describeCondition, matches, resolvePath, UnjudgeableInput } from './conditions.js';
 
@@ -23,7 +24,8 @@ export interface CallScope {
   session: string;
 }
 
-export interface LimitRequest {
+/** One counter a call needs; it is also the counter store's request (key, class, window, max). */
+export interface LimitRequest extends CounterRequest {
   limit: CompiledLimit;
   /** Counter name + scope key: the limiter's state key. */
   key: string;
@@ -145,7 +147,7 @@ export function evaluate(policy: CompiledPolicy, tool: string, args: Record<stri
     const key = `${limit.counter}\u0000${scopeKey}`;
     if (seen.has(key)) continue; // one counter counts a call once, however often it is listed
     seen.add(key);
-    limits.push({ limit, key, scopePhrase: phrase });
+    limits.push({ limit, key, class: limit.scope.kind === 'args' ? 'args' : 'fixed', windowMs: limit.windowMs, max: limit.max, scopePhrase: phrase });
   }
   return {
     outcome: rule.action === 'approval' ? 'approval' : 'allow',

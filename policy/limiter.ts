@@ -1,35 +1,33 @@
 /**
- * In-memory rate limits: fixed windows aligned to UTC (a "minute" window runs from :00.000 to
- * :59.999 of each UTC minute; a 90-second window from each multiple of 90 s since the epoch), at most
- * exactly `max` calls per window per counter and scope key.
+ * Rate limits over a counter store (policy/counter-store.ts): fixed windows aligned to UTC, at most
+ * exactly `max` calls per window per counter and scope key. The limiter turns the policy's limit
+ * requests into store reservations and the store's refusals into what the middleware tells the agent.
  *
- * A call reserves every counter that applies to it at once, all or nothing: if any one is spent,
- * nothing is taken and the call is refused (refused calls cost nothing). After the call the
- * reservation is committed, or rolled back when the call never reached Kommo. Counter names are
- * global to the process, so a counter named in several tools is one shared budget, and the state
- * outlives any policy reload.
+ * A call reserves every counter that applies to it at once, all or nothing. After the call the
+ * reservation is committed, or rolled back when Kommo provably did not act (see `shouldRollback` in
+ * policy/middleware.ts). Counter names are global to the process, so a counter named in several
+ * tools is one shared budget, and the state outlives any policy reload.
  *
- * State lives in an LRU cache with a fixed number of keys, so memory stays bounded whatever the
- * number of sessions or argument values; when it is full the least recently used key is forgotten
- * (that key then starts a fresh window). The clock is injected.
+ * With the memory store every method answers synchronously (no promise on the hot path); with a
+ * remote store (Redis) they answer with promises. A store that cannot be reached throws
+ * `LimiterUnavailable`.
  */
-import { LRUCache } from 'lru-cache';
+import type { CounterStore, Hold, MaybePromise, StoreReserveResult } from './counter-store.js';
 import type { LimitRequest } from './evaluate.js';
+import { DEFAULT_LIMITER_MAX_KEYS, MemoryCounterStore } from './memory-counter-store.js';
 
-interface Slot {
-  windowStart: number;
-  windowMs: number;
-  count: number;
-}
+export { DEFAULT_LIMITER_MAX_KEYS };
 
 export interface Reservation {
-  readonly slots: ReadonlyArray<{ key: string; windowStart: number; windowMs: number }>;
+  readonly hold: Hold;
   settled: boolean;
 }
 
 export interface Refusal {
   request: LimitRequest;
-  /** Until the refusing windows end (the longest one when several are spent). */
+  /** `spent`: the counter's window is used up. `full`: the limiter has no room for a new key. */
+  reason: 'spent' | 'full';
+  /** Until the refusing window ends, or until a key frees (`full`). */
   retryAfterMs: number;
   remaining: number;
 }
@@ -37,73 +35,58 @@ export interface Refusal {
 export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; refusal: Refusal };
 
 export interface LimiterOptions {
-  /** Cap on counter keys held in memory (KOMMO_LIMITER_MAX_KEYS). */
+  /** Where counters live; default a `MemoryCounterStore` with `maxKeys` and `now`. */
+  store?: CounterStore;
+  /** Cap on counter keys held in memory (KOMMO_LIMITER_MAX_KEYS), for the default store. */
   maxKeys?: number;
+  /** Wall clock for the default store and for audit times. */
   now?: () => number;
 }
 
-export const DEFAULT_LIMITER_MAX_KEYS = 100_000;
+const NOTHING_HELD: Hold = { units: [] };
 
 export class Limiter {
-  private readonly slots: LRUCache<string, Slot>;
+  readonly store: CounterStore;
   readonly now: () => number;
 
   constructor(options: LimiterOptions = {}) {
-    this.slots = new LRUCache<string, Slot>({ max: options.maxKeys ?? DEFAULT_LIMITER_MAX_KEYS });
     this.now = options.now ?? Date.now;
+    this.store = options.store ?? new MemoryCounterStore({ ...(options.maxKeys !== undefined && { maxKeys: options.maxKeys }), now: this.now });
   }
 
-  /** Takes one unit of every request's counter, or none of them. Synchronous, hence atomic. */
-  reserve(requests: readonly LimitRequest[]): ReserveResult {
-    if (requests.length === 0) return { ok: true, reservation: { slots: [], settled: false } };
-    const now = this.now();
-    let refusal: Refusal | undefined;
-    const planned: Array<{ key: string; windowStart: number; windowMs: number; count: number }> = [];
-    for (const request of requests) {
-      const { windowMs, max } = request.limit;
-      const windowStart = Math.floor(now / windowMs) * windowMs;
-      const used = this.used(request.key, windowStart, windowMs);
-      if (used + 1 > max) {
-        const retryAfterMs = windowStart + windowMs - now;
-        if (!refusal || retryAfterMs > refusal.retryAfterMs) refusal = { request, retryAfterMs, remaining: Math.max(0, max - used) };
-        continue;
-      }
-      planned.push({ key: request.key, windowStart, windowMs, count: used + 1 });
-    }
-    if (refusal) return { ok: false, refusal };
-    for (const p of planned) this.slots.set(p.key, { windowStart: p.windowStart, windowMs: p.windowMs, count: p.count });
-    return { ok: true, reservation: { slots: planned.map(({ key, windowStart, windowMs }) => ({ key, windowStart, windowMs })), settled: false } };
+  /** Takes one unit of every request's counter, or none of them. */
+  reserve(requests: readonly LimitRequest[]): MaybePromise<ReserveResult> {
+    if (requests.length === 0) return { ok: true, reservation: { hold: NOTHING_HELD, settled: false } };
+    const answer = this.store.reserve(requests);
+    return answer instanceof Promise ? answer.then((a) => toResult(requests, a)) : toResult(requests, answer);
   }
 
-  /** The call reached Kommo: the reservation stands. */
-  commit(reservation: Reservation): void {
-    reservation.settled = true;
-  }
-
-  /** The call never reached Kommo: give each unit back, unless its window has already ended. */
-  rollback(reservation: Reservation): void {
+  /** The call counts: the reservation stands. Settling twice does nothing. */
+  commit(reservation: Reservation): MaybePromise<void> {
     if (reservation.settled) return;
     reservation.settled = true;
-    for (const { key, windowStart, windowMs } of reservation.slots) {
-      const slot = this.slots.peek(key);
-      if (slot && slot.windowStart === windowStart && slot.windowMs === windowMs && slot.count > 0) slot.count -= 1;
-    }
+    return this.store.commit(reservation.hold);
+  }
+
+  /** Kommo provably did not act: give each unit back, unless its window has already ended. */
+  rollback(reservation: Reservation): MaybePromise<void> {
+    if (reservation.settled) return;
+    reservation.settled = true;
+    return this.store.rollback(reservation.hold);
   }
 
   /** Calls left in the current window for a request (for messages and `policy check`). */
-  remaining(request: LimitRequest): number {
-    const { windowMs, max } = request.limit;
-    const windowStart = Math.floor(this.now() / windowMs) * windowMs;
-    return Math.max(0, max - this.used(request.key, windowStart, windowMs));
+  remaining(request: LimitRequest): MaybePromise<number> {
+    const used = this.store.used(request);
+    return used instanceof Promise ? used.then((u) => Math.max(0, request.max - u)) : Math.max(0, request.max - used);
   }
+}
 
-  /** Keys currently held (bounded by maxKeys). */
-  get size(): number {
-    return this.slots.size;
-  }
-
-  private used(key: string, windowStart: number, windowMs: number): number {
-    const slot = this.slots.get(key);
-    return slot && slot.windowStart === windowStart && slot.windowMs === windowMs ? slot.count : 0;
-  }
+function toResult(requests: readonly LimitRequest[], answer: StoreReserveResult): ReserveResult {
+  if (answer.ok) return { ok: true, reservation: { hold: answer.hold, settled: false } };
+  const request = requests[answer.index]!;
+  return {
+    ok: false,
+    refusal: { request, reason: answer.reason, retryAfterMs: answer.retryAfterMs, remaining: Math.max(0, request.max - answer.used) },
+  };
 }

@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/server';
-import { KommoError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
+import { KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
@@ -23,8 +23,9 @@ import { parseArguments } from './arguments.js';
 import { kommoAttempts, reachedKommo, type AttemptTracker, type KommoAttempt } from './attempts.js';
 import { argsSha256, noAudit, type AuditFields, type AuditSink } from './audit.js';
 import { ALLOW_ALL, type CompiledPolicy, type Mode, type PolicyHolder } from './compile.js';
+import { LimiterUnavailable } from './counter-store.js';
 import { evaluate, gate, isListed, type Admission, type CallScope, type LimitRequest } from './evaluate.js';
-import { Limiter, type Refusal, type Reservation } from './limiter.js';
+import { Limiter, type Refusal, type Reservation, type ReserveResult } from './limiter.js';
 
 export type { CallScope } from './evaluate.js';
 export type { PolicyHolder } from './compile.js';
@@ -107,7 +108,7 @@ export class PolicyMiddleware {
     try {
       const policy = this.holder.current; // one snapshot per call, even across a reload
       const admission = this.admit(policy, tool, rawArgs, env.scope, record);
-      reservation = this.reserve(tool, admission, record);
+      reservation = await this.reserve(tool, admission, record);
       if (admission?.outcome === 'approval') {
         if (admission.mode === 'enforce') {
           await this.approve(this.approvalRequest(tool, admission, record, env));
@@ -122,10 +123,7 @@ export class PolicyMiddleware {
       failure = !reachedRun && !(err instanceof ToolError) ? this.policyError(tool, err, record) : err;
       result = toErrorResult(failure);
     }
-    if (reservation) {
-      if (failure !== undefined && shouldRollback(failure, reachedRun, record.attempts)) this.limiter.rollback(reservation);
-      else this.limiter.commit(reservation);
-    }
+    if (reservation) await this.settle(tool, reservation, failure !== undefined && shouldRollback(failure, reachedRun, record.attempts));
     this.writeAudit(tool, env.scope, record, failure, performance.now() - started);
     return result;
   }
@@ -159,10 +157,25 @@ export class PolicyMiddleware {
     return decision;
   }
 
-  /** All the call's counters at once, or a `rate_limited` refusal that costs nothing. */
-  private reserve(tool: AnyTool, admission: Admission | undefined, record: CallRecord): Reservation | undefined {
+  /**
+   * All the call's counters at once, or a `rate_limited` refusal that costs nothing. A counter store
+   * that cannot be reached refuses the call (`limiter_unavailable`): never let through uncounted.
+   */
+  private async reserve(tool: AnyTool, admission: Admission | undefined, record: CallRecord): Promise<Reservation | undefined> {
     if (!admission || admission.limits.length === 0) return undefined;
-    const reserved = this.limiter.reserve(admission.limits);
+    let reserved: ReserveResult;
+    try {
+      const answer = this.limiter.reserve(admission.limits);
+      reserved = answer instanceof Promise ? await answer : answer;
+    } catch (err) {
+      if (!(err instanceof LimiterUnavailable)) throw err;
+      this.logger.error('counter store unavailable; call refused', { tool: tool.name, store: this.limiter.store.kind, error: describeError(err) });
+      record.decision = 'limiter_unavailable';
+      record.rule = admission.limits[0]!.limit.rule;
+      if (admission.mode === 'enforce') throw new LimiterUnavailableError(tool.name);
+      this.wouldRefuse(tool, record, 'limiter_unavailable', record.rule);
+      return undefined;
+    }
     if (reserved.ok) return reserved.reservation;
     const { refusal } = reserved;
     record.decision = 'rate_limited';
@@ -170,6 +183,19 @@ export class PolicyMiddleware {
     if (admission.mode === 'enforce') throw rateLimited(tool.name, refusal);
     this.wouldRefuse(tool, record, 'rate_limited', refusal.request.limit.rule);
     return undefined;
+  }
+
+  /** Commits or gives back; a store failure here leaves the units taken (the safe side) and is logged. */
+  private async settle(tool: AnyTool, reservation: Reservation, rollback: boolean): Promise<void> {
+    try {
+      const done = rollback ? this.limiter.rollback(reservation) : this.limiter.commit(reservation);
+      if (done instanceof Promise) await done;
+    } catch (err) {
+      this.logger.error(`counter store failed to ${rollback ? 'give back' : 'commit'} a reservation; its units stay taken`, {
+        tool: tool.name,
+        error: describeError(err),
+      });
+    }
   }
 
   private approvalRequest(tool: AnyTool, admission: Admission, record: CallRecord, env: CallEnv): ApprovalRequest {
@@ -257,6 +283,23 @@ export function shouldRollback(failure: unknown, reachedRun: boolean, attempts: 
 export function rateLimited(tool: string, refusal: Refusal): RateLimited {
   const { limit } = refusal.request;
   const retryAfterSeconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  const seconds = `${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`;
+  const details = {
+    retryAfterSeconds,
+    limit: limit.max,
+    window: limit.window,
+    windowSeconds: limit.windowMs / 1000,
+    remaining: refusal.remaining,
+    counter: limit.counter,
+    scope: limit.scopeText,
+    rule: limit.rule,
+  };
+  if (refusal.reason === 'full') {
+    return new RateLimited(
+      `${tool} was not made because the rate limiter is full: it already tracks as many ${limit.scopeText === 'grant' || limit.scopeText === 'session' || limit.scopeText === 'global' ? '' : 'per-argument '}counters as it may hold (KOMMO_LIMITER_MAX_KEYS), all still in use, and the first frees in ${seconds}; retry then.`,
+      { ...details, reason: 'limiter_full' },
+    );
+  }
   const others = limit.sharedWith.filter((name) => name !== tool);
   const shared = others.includes('all tools')
     ? ` across all tools`
@@ -267,18 +310,8 @@ export function rateLimited(tool: string, refusal: Refusal): RateLimited {
         : ` together with ${others.length} other tools`;
   const calls = limit.max === 1 ? 'call' : 'calls';
   return new RateLimited(
-    `${tool} is limited to ${limit.max} ${calls} per ${limit.window}${shared} ${refusal.request.scopePhrase}; ${refusal.remaining} left. ` +
-      `Retry in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
-    {
-      retryAfterSeconds,
-      limit: limit.max,
-      window: limit.window,
-      windowSeconds: limit.windowMs / 1000,
-      remaining: refusal.remaining,
-      counter: limit.counter,
-      scope: limit.scopeText,
-      rule: limit.rule,
-    },
+    `${tool} is limited to ${limit.max} ${calls} per ${limit.window}${shared} ${refusal.request.scopePhrase}; ${refusal.remaining} left. Retry in ${seconds}.`,
+    details,
   );
 }
 
