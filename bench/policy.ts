@@ -13,6 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { AuditSink } from '../policy/audit.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { toolArguments } from '../tools/index.js';
 import { evaluate, type Admission } from '../policy/evaluate.js';
 import { DEFAULT_LIMITER_MAX_KEYS, Limiter } from '../policy/limiter.js';
 import { MemoryCounterStore } from '../policy/memory-counter-store.js';
@@ -48,7 +49,7 @@ function realisticPolicy(): CompiledPolicy {
   };
   base.tools.update_lead.deny_if = [{ conditions: [{ path: 'args.price', op: 'gt', value: 100000 }], on_deny: 'Big price changes need a person.' }];
   base.tools.update_lead.limits.push({ counter: 'per_lead_writes', window: 'hour', max: huge, scope: 'args.id' });
-  return compilePolicy(base, 'bench: realistic');
+  return compilePolicy(base, toolArguments, 'bench: realistic');
 }
 
 /** Serialises every line, as the file audit does, but writes nowhere: the same cost on both sides. */
@@ -67,7 +68,7 @@ async function latency(): Promise<void> {
   const realistic = await startHarness({ sharedSandbox: sandbox, middleware: new PolicyMiddleware({ policy: realisticPolicy(), audit: jsonAudit }) });
   const allowAll = await startHarness({
     sharedSandbox: sandbox,
-    middleware: new PolicyMiddleware({ policy: compilePolicy(JSON.parse(readFileSync(`${POLICY_DIR}allow-all.json`, 'utf8'))), audit: jsonAudit }),
+    middleware: new PolicyMiddleware({ policy: compilePolicy(JSON.parse(readFileSync(`${POLICY_DIR}allow-all.json`, 'utf8')), toolArguments), audit: jsonAudit }),
   });
   try {
     const ids = sandbox.store.leads.slice(0, 100).map((l) => l.id);
@@ -144,7 +145,7 @@ function memory(): void {
     version: '1',
     default: 'allow',
     tools: { move_lead: { limits: [{ counter: 'per_lead', window: 'hour', max: 10, scope: 'args.lead_id' }] } },
-  });
+  }, toolArguments);
   const scope = { grant: 'g', session: 's' };
   for (const maxKeys of [DEFAULT_LIMITER_MAX_KEYS, KEYS]) {
     gc();

@@ -6,6 +6,7 @@ import { TOOL_KINDS, TOOL_NAMES } from '../tools/names.js';
 import type { CompiledLimit, CompiledPolicy } from './compile.js';
 import { describeCondition } from './conditions.js';
 import { gate, toolRule, type GateOutcome } from './evaluate.js';
+import type { ToolArguments } from './format.js';
 import { checkPolicyFile } from './store.js';
 
 export interface ToolReport {
@@ -70,8 +71,8 @@ export function formatReport(file: string, policy: CompiledPolicy): string {
 }
 
 /** Runs the subcommand: returns the exit code and what to print on stdout / stderr. */
-export function runPolicyCheck(file: string): { code: 0 | 1; stdout: string; stderr: string } {
-  const result = checkPolicyFile(file);
+export function runPolicyCheck(file: string, toolArguments: ToolArguments): { code: 0 | 1; stdout: string; stderr: string } {
+  const result = checkPolicyFile(file, toolArguments);
   if (!result.ok) {
     const lines = result.issues.map((i) => `  ${i.path}: ${i.message}`);
     return { code: 1, stdout: '', stderr: `invalid policy ${file}:\n${lines.join('\n')}\n` };

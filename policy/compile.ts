@@ -5,6 +5,7 @@
  */
 import { TOOL_NAMES } from '../tools/names.js';
 import {
+  acceptsArgument,
   compilePattern,
   formatPath,
   NAMED_WINDOWS,
@@ -14,6 +15,8 @@ import {
   type PolicyDocument,
   type PolicyIssue,
   type PolicyLimit,
+  type PolicyPattern,
+  type ToolArguments,
 } from './format.js';
 import { PolicyError } from './errors.js';
 
@@ -26,7 +29,7 @@ export interface CompiledCondition {
   pathText: string;
   op: ConditionOp;
   value: unknown;
-  regex?: RegExp;
+  regex?: PolicyPattern;
   /** JSON path of the condition in the policy file. */
   rule: string;
 }
@@ -91,20 +94,27 @@ export interface PolicyHolder {
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
 
-/** Validates and compiles; throws `PolicyError` naming the JSON path of the first problem. */
-export function compilePolicy(value: unknown, file?: string): CompiledPolicy {
-  const result = validatePolicy(value);
+/**
+ * Validates and compiles; throws `PolicyError` naming the JSON path of the first problem.
+ * `toolArguments`: what each tool accepts, so conditions and scopes on unknown arguments are refused.
+ */
+export function compilePolicy(value: unknown, toolArguments: ToolArguments, file?: string): CompiledPolicy {
+  const result = validatePolicy(value, toolArguments);
   if (!result.ok) throw new PolicyError(file, result.issues);
-  return compileDocument(result.policy, file);
+  return compileDocument(result.policy, toolArguments, file);
 }
 
 /** Validates without throwing: for `policy check`, which lists every problem. */
-export function tryCompilePolicy(value: unknown, file?: string): { ok: true; policy: CompiledPolicy } | { ok: false; issues: PolicyIssue[] } {
-  const result = validatePolicy(value);
-  return result.ok ? { ok: true, policy: compileDocument(result.policy, file) } : result;
+export function tryCompilePolicy(
+  value: unknown,
+  toolArguments: ToolArguments,
+  file?: string,
+): { ok: true; policy: CompiledPolicy } | { ok: false; issues: PolicyIssue[] } {
+  const result = validatePolicy(value, toolArguments);
+  return result.ok ? { ok: true, policy: compileDocument(result.policy, toolArguments, file) } : result;
 }
 
-function compileDocument(doc: PolicyDocument, file?: string): CompiledPolicy {
+function compileDocument(doc: PolicyDocument, toolArguments: ToolArguments, file?: string): CompiledPolicy {
   const mode: Mode = doc.mode ?? 'enforce';
   const users = new Map<string, Set<string>>();
   const use = (counter: string, who: string) => {
@@ -119,6 +129,8 @@ function compileDocument(doc: PolicyDocument, file?: string): CompiledPolicy {
   const tools = new Map<string, CompiledToolRule>();
   for (const name of TOOL_NAMES) {
     const rule = doc.tools?.[name];
+    // An all_tools limit per argument value counts the tools that take that argument.
+    const allToolsHere = allTools.filter((l) => l.scope.kind !== 'args' || acceptsArgument(toolArguments, name, l.scope.path.join('.')));
     if (!rule) {
       tools.set(name, {
         listed: false,
@@ -128,7 +140,7 @@ function compileDocument(doc: PolicyDocument, file?: string): CompiledPolicy {
         mode,
         require: [],
         denyIf: [],
-        limits: doc.default === 'allow' ? allTools : [],
+        limits: doc.default === 'allow' ? allToolsHere : [],
       });
       continue;
     }
@@ -149,7 +161,7 @@ function compileDocument(doc: PolicyDocument, file?: string): CompiledPolicy {
         ...(d.on_deny && { onDeny: d.on_deny }),
         rule: formatPath([...base, 'deny_if', i]),
       })),
-      limits: [...allTools, ...(rule.limits ?? []).map((l, i) => compileLimit(l, formatPath([...base, 'limits', i]), users))],
+      limits: [...allToolsHere, ...(rule.limits ?? []).map((l, i) => compileLimit(l, formatPath([...base, 'limits', i]), users))],
     });
   }
   const hide = doc.hide ?? [];
@@ -196,4 +208,4 @@ function compileLimit(l: PolicyLimit, rule: string, users: Map<string, Set<strin
 }
 
 /** The policy used when a test or embedder gives none: every tool allowed, no limits. */
-export const ALLOW_ALL: CompiledPolicy = compilePolicy({ version: '1', default: 'allow' }, '(built-in allow-all)');
+export const ALLOW_ALL: CompiledPolicy = compilePolicy({ version: '1', default: 'allow' }, new Map(), '(built-in allow-all)');

@@ -7,6 +7,7 @@
  * Everything unknown is an error: a typo must never open a door. Every problem is reported with the
  * JSON path where it is (`tools.run_salesbot.limits[0].window`) and a sentence saying what is allowed.
  */
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { isToolName, TOOL_NAMES } from '../tools/names.js';
 
@@ -98,7 +99,7 @@ const Condition = z
         try {
           compilePattern(c.value);
         } catch (err) {
-          bad(`the pattern does not compile as a JavaScript regular expression: ${err instanceof Error ? err.message : String(err)}`);
+          bad(`the pattern is not valid RE2 syntax (no backreferences or lookarounds): ${err instanceof Error ? err.message : String(err)}`);
         }
         break;
       }
@@ -162,12 +163,61 @@ export interface PolicyIssue {
 
 export type ValidationResult = { ok: true; policy: PolicyDocument } | { ok: false; issues: PolicyIssue[] };
 
+/**
+ * The arguments each tool accepts, as dotted paths (`price`; `items.*.id` for array elements). The
+ * server derives it from its tool catalogue and passes it in, so this module knows no tool code.
+ */
+export type ToolArguments = ReadonlyMap<string, readonly string[]>;
+
 /** Checks a parsed JSON value against the format, then the rules that span several places. */
-export function validatePolicy(value: unknown): ValidationResult {
+export function validatePolicy(value: unknown, toolArguments: ToolArguments): ValidationResult {
   const parsed = PolicySchema.safeParse(value, { reportInput: true });
   const issues = [...(parsed.success ? [] : parsed.error.issues.flatMap(toIssues)), ...checkToolNames(value)];
-  if (parsed.success) issues.push(...checkCounters(parsed.data));
+  if (parsed.success) issues.push(...checkCounters(parsed.data), ...checkArgumentPaths(parsed.data, toolArguments));
   return parsed.success && issues.length === 0 ? { ok: true, policy: parsed.data } : { ok: false, issues };
+}
+
+/** Whether `tool` accepts the argument at `path` (`args.` already removed, e.g. `items.0.id`). */
+export function acceptsArgument(toolArguments: ToolArguments, tool: string, path: string): boolean {
+  const segments = path.split('.');
+  return (toolArguments.get(tool) ?? []).some((known) => {
+    const parts = known.split('.');
+    return parts.length === segments.length && parts.every((p, i) => p === segments[i] || (p === '*' && /^\d+$/.test(segments[i]!)));
+  });
+}
+
+/**
+ * A condition or `args.` scope on an argument the tool does not take would never match: a typo
+ * (`args.prce`) would silently switch a `deny_if` off. Each must name an argument of its tool; an
+ * all_tools scope, an argument of at least one tool (it then counts only the tools that take it).
+ */
+function checkArgumentPaths(policy: PolicyDocument, toolArguments: ToolArguments): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  const check = (tools: readonly string[], argPath: string, at: (string | number)[]) => {
+    const path = argPath.slice('args.'.length);
+    if (tools.some((tool) => acceptsArgument(toolArguments, tool, path))) return;
+    const known = [...new Set(tools.flatMap((tool) => toolArguments.get(tool) ?? []))];
+    const hint = closest(path, known);
+    const whose = tools.length === 1 ? `${tools[0]} has no argument` : 'no tool has an argument';
+    const list = known.length === 0 ? `${tools[0]} takes no arguments` : `the arguments are ${known.join(', ')}`;
+    issues.push({
+      path: formatPath(at),
+      message: `${whose} "${path}", so this would never apply${hint ? `; did you mean "args.${hint}"?` : `; ${list}`}`,
+    });
+  };
+  const everyTool = [...toolArguments.keys()];
+  (policy.all_tools?.limits ?? []).forEach((limit, i) => {
+    if (limit.scope?.startsWith('args.')) check(everyTool, limit.scope, ['all_tools', 'limits', i, 'scope']);
+  });
+  for (const [tool, rule] of Object.entries(policy.tools ?? {})) {
+    const base = ['tools', tool];
+    (rule.require ?? []).forEach((c, i) => check([tool], c.path, [...base, 'require', i, 'path']));
+    (rule.deny_if ?? []).forEach((d, i) => d.conditions.forEach((c, j) => check([tool], c.path, [...base, 'deny_if', i, 'conditions', j, 'path'])));
+    (rule.limits ?? []).forEach((limit, i) => {
+      if (limit.scope?.startsWith('args.')) check([tool], limit.scope, [...base, 'limits', i, 'scope']);
+    });
+  }
+  return issues;
 }
 
 /** Tool names under `hide` and `tools`: read from the raw value, so they are reported with any other problem. */
@@ -278,12 +328,17 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * A `regex` condition is a full match. PolicyLayer policies are written for RE2, which allows a
- * leading inline flag group such as `(?i)`; JavaScript does not, so it is turned into flags.
+ * A `regex` condition is a full match with RE2 semantics, as in PolicyLayer, and runs in time linear
+ * in the input: a pattern such as `([a-z]+\\s?)+` cannot freeze the event loop the way a
+ * backtracking engine lets it. RE2 syntax includes inline flags such as a leading `(?i)`.
  */
-export function compilePattern(source: string): RegExp {
-  const inline = /^\(\?([ims]+)\)/.exec(source);
-  const flags = inline ? [...new Set(inline[1]!)].join('') : '';
-  const body = inline ? source.slice(inline[0].length) : source;
-  return new RegExp(`^(?:${body})$`, `${flags}u`);
+export function compilePattern(source: string): PolicyPattern {
+  const re2 = RE2JS.compile(source);
+  return { source, test: (input) => re2.matches(input) };
+}
+
+export interface PolicyPattern {
+  source: string;
+  /** Whether the whole input matches. */
+  test(input: string): boolean;
 }

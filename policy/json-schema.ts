@@ -16,7 +16,7 @@ export function policyJsonSchema(): Record<string, unknown> {
     required: ['path', 'op'],
     properties: {
       path: { type: 'string', pattern: '^args(\\.[A-Za-z0-9_-]+)+$', description: 'args.<argument>, dotted for nested values, e.g. "args.price".' },
-      op: { enum: [...CONDITION_OPS], description: 'regex is a full match; exists takes true or false.' },
+      op: { enum: [...CONDITION_OPS], description: 'regex is a full match in RE2 syntax (no backreferences or lookarounds); exists takes true or false.' },
       value: { description: 'What to compare with: a list for in / not_in, a number for lt / lte / gt / gte, a pattern for regex.' },
     },
   };

@@ -19,6 +19,7 @@ import { runPolicyCheck } from '../policy/check.js';
 import { Limiter } from '../policy/limiter.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
 import { PolicyStore } from '../policy/store.js';
+import { toolArguments } from '../tools/index.js';
 
 const HELP = `${SERVER_NAME} ${SERVER_VERSION} — MCP server for the Kommo CRM with a policy firewall
 
@@ -45,7 +46,7 @@ async function main(): Promise<number> {
   }
   if (command.kind === 'policy-check') {
     // Not the MCP stdio mode: the report is for a person, on stdout.
-    const report = runPolicyCheck(command.file);
+    const report = runPolicyCheck(command.file, toolArguments);
     await new Promise<void>((done) => process.stdout.write(report.stdout, () => done()));
     await new Promise<void>((done) => process.stderr.write(report.stderr, () => done()));
     return report.code;
@@ -58,7 +59,7 @@ async function main(): Promise<number> {
 async function serve(config: Config): Promise<void> {
   // The policy first: an invalid one stops the server before anything starts (PolicyError names the
   // file and the JSON path). Policy log lines never carry the token.
-  const policy = new PolicyStore(config.policyPath, { logger: createLogger(config.logLevel) });
+  const policy = new PolicyStore(config.policyPath, toolArguments, { logger: createLogger(config.logLevel) });
   let kommoTarget = config.kommo;
   let stopSandbox: (() => Promise<void>) | undefined;
   if (config.sandbox) {
@@ -122,7 +123,7 @@ async function serve(config: Config): Promise<void> {
   process.stdout.on('error', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
-  logger.info('kommo-mcp ready on stdio', { sandbox: config.sandbox, policy: config.policyPath });
+  logger.info('kommo-mcp ready on stdio', { sandbox: config.sandbox, policy: config.policyPath, policySha256: policy.sha256 });
 }
 
 /** Secrets known so far; a fatal message is scrubbed of them before it is printed. */

@@ -14,6 +14,7 @@ import { Pacer } from '../src/kommo/pacer.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { PolicyStore } from '../policy/store.js';
 import { TOOL_NAMES } from '../tools/names.js';
+import { toolArguments } from '../tools/index.js';
 import { ERAS, parseText, spawnServer, startHarness, type Harness } from './harness.js';
 
 let sandbox: Sandbox;
@@ -92,7 +93,7 @@ for (const era of ERAS) {
     test('a policy reload tells the client the tool list changed, and the new list applies', async () => {
       const file = join(dir, `reload-${era}.json`);
       writeFileSync(file, JSON.stringify({ version: '1', default: 'allow' }));
-      const store = new PolicyStore(file);
+      const store = new PolicyStore(file, toolArguments);
       try {
         await withHarness({ era, policy: store }, async (h) => {
           let changed = 0;

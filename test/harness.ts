@@ -19,6 +19,7 @@ import { kommoAttempts } from '../policy/attempts.js';
 import type { AuditRecord } from '../policy/audit.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import { PolicyMiddleware, type PolicyHolder } from '../policy/middleware.js';
+import { toolArguments } from '../tools/index.js';
 
 export const ENTRY = fileURLToPath(new URL('../src/index.js', import.meta.url));
 
@@ -140,7 +141,7 @@ function harnessMiddleware(options: HarnessOptions): PolicyMiddleware {
   const policy = options.policy;
   const audit = options.audit;
   return new PolicyMiddleware({
-    ...(policy && { policy: 'current' in policy || 'document' in policy ? (policy as CompiledPolicy | PolicyHolder) : compilePolicy(policy) }),
+    ...(policy && { policy: 'current' in policy || 'document' in policy ? (policy as CompiledPolicy | PolicyHolder) : compilePolicy(policy, toolArguments) }),
     ...(options.now && { now: options.now }),
     ...(audit && { audit: { write: audit, close: () => {} } }),
   });

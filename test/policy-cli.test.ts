@@ -57,6 +57,18 @@ describe('kommo-mcp policy check <file>', () => {
   });
 });
 
+test('a condition on a misspelt argument: policy check exits 1 with a did-you-mean, and the server does not start', () => {
+  const file = join(dir, 'typo.json');
+  writeFileSync(file, JSON.stringify({ version: '1', default: 'allow', tools: { update_lead: { deny_if: [{ conditions: [{ path: 'args.prce', op: 'gt', value: 100000 }] }] } } }));
+  const check = run(['policy', 'check', file]);
+  assert.equal(check.status, 1);
+  assert.match(check.stderr, /tools\.update_lead\.deny_if\[0\]\.conditions\[0\]\.path: update_lead has no argument "prce", so this would never apply; did you mean "args\.price"\?/);
+  const start = run(['--sandbox', '--policy', file]);
+  assert.notEqual(start.status, 0);
+  assert.equal(start.stdout, '');
+  assert.match(start.stderr, /did you mean "args\.price"\?/);
+});
+
 test('an invalid policy at start: non-zero exit, one stderr line naming the file and the JSON path', () => {
   const file = join(dir, 'bad-start.json');
   writeFileSync(file, JSON.stringify({ version: '1', default: 'deny', tools: { run_salesbot: { limits: [{ counter: 'r', window: 'fortnight', max: 10, scope: 'grant' }] } } }));

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compilePolicy } from '../policy/compile.js';
+import { toolArguments } from '../tools/index.js';
 import { MAX_REGEX_INPUT } from '../policy/conditions.js';
 import { evaluate, gate, isListed, type Admission, type Decision, type Denial } from '../policy/evaluate.js';
 
@@ -36,7 +37,7 @@ describe('order of evaluation', () => {
       create_lead: { action: 'approval', approval: { message: 'Check it', timeout_s: 30 } },
       stop_salesbot: { action: 'deny', reason: 'Stopping bots is done by the sales lead.' },
     },
-  });
+  }, toolArguments);
 
   test('hidden wins over a tool rule', () => {
     const d = denied(evaluate(policy, 'get_users', {}, scope));
@@ -97,8 +98,11 @@ describe('order of evaluation', () => {
 });
 
 describe('conditions', () => {
+  // update_lead as if it also took list and object arguments, to pin how paths reach into them.
+  const nested = ['tags', 'tags.*', 'meta', 'meta.owner', 'meta.owner.id', 'meta.toString', 'items', 'items.*'];
+  const withNested = new Map([...toolArguments, ['update_lead', [...toolArguments.get('update_lead')!, ...nested]]]);
   const policyWith = (conditions: unknown[]) =>
-    compilePolicy({ version: '1', default: 'allow', tools: { update_lead: { deny_if: [{ conditions }] } } });
+    compilePolicy({ version: '1', default: 'allow', tools: { update_lead: { deny_if: [{ conditions }] } } }, withNested);
   const deniedBy = (condition: object, args: Record<string, unknown>) =>
     evaluate(policyWith([condition]), 'update_lead', args, scope).outcome === 'deny';
 
@@ -136,7 +140,7 @@ describe('conditions', () => {
     assert.equal(d.rule, 'tools.update_lead.deny_if[0].conditions[0]');
     assert.match(d.message, /longer than the 10000 characters/);
     // In `require` too: an input that cannot be judged is refused, never waved through.
-    const req = compilePolicy({ version: '1', default: 'allow', tools: { update_lead: { require: [{ path: 'args.name', op: 'regex', value: 'x+' }] } } });
+    const req = compilePolicy({ version: '1', default: 'allow', tools: { update_lead: { require: [{ path: 'args.name', op: 'regex', value: 'x+' }] } } }, toolArguments);
     assert.equal(evaluate(req, 'update_lead', { name: long }, scope).outcome, 'deny');
   });
 
@@ -180,7 +184,7 @@ describe('scope keys', () => {
       },
       get_lead: { limits: [{ counter: 'g', window: 'minute', max: 3 }] },
     },
-  });
+  }, toolArguments);
 
   test('args scopes share one key space, so a shared counter counts per lead across tools', () => {
     const a = admitted(evaluate(policy, 'update_lead', { id: 42 }, scope)).limits[0]!;
@@ -203,7 +207,7 @@ describe('scope keys', () => {
 });
 
 test('dry_run is carried on the decision, and every tool is listed under it', () => {
-  const policy = compilePolicy({ version: '1', default: 'deny', mode: 'dry_run', hide: ['get_users'] });
+  const policy = compilePolicy({ version: '1', default: 'deny', mode: 'dry_run', hide: ['get_users'] }, toolArguments);
   const d = evaluate(policy, 'get_users', {}, scope);
   assert.equal(d.outcome, 'deny');
   assert.equal(d.mode, 'dry_run');

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { compilePolicy } from '../policy/compile.js';
+import { toolArguments } from '../tools/index.js';
 import { PolicyError } from '../policy/errors.js';
 import { validatePolicy } from '../policy/format.js';
 import { policyJsonSchema } from '../policy/json-schema.js';
@@ -17,7 +18,7 @@ const POLICY_DIR = fileURLToPath(new URL('../../policy/', import.meta.url));
 
 /** The first problem of an invalid policy: `path: message`. */
 function problem(value: unknown): string {
-  const result = validatePolicy(value);
+  const result = validatePolicy(value, toolArguments);
   assert.equal(result.ok, false, 'the policy is refused');
   const first = (result as { issues: { path: string; message: string }[] }).issues[0]!;
   return `${first.path}: ${first.message}`;
@@ -32,7 +33,7 @@ describe('accepted policies', () => {
       text,
       '{"version":"1","default":"deny","tools":{"run_salesbot":{"limits":[{"counter":"run_salesbot_rate","window":"minute","max":10,"scope":"grant"}]}}}',
     );
-    const policy = loadPolicyFile(`${POLICY_DIR}policylayer-example.json`);
+    const policy = loadPolicyFile(`${POLICY_DIR}policylayer-example.json`, toolArguments);
     assert.equal(policy.default, 'deny');
     assert.equal(policy.tools.get('run_salesbot')!.limits[0]!.max, 10);
   });
@@ -41,7 +42,7 @@ describe('accepted policies', () => {
     const presets = readdirSync(POLICY_DIR).filter((f) => f.endsWith('.json') && f !== 'policy.schema.json');
     assert.ok(presets.includes('default.json') && presets.includes('read-only.json') && presets.includes('allow-all.json'));
     for (const file of presets) {
-      loadPolicyFile(`${POLICY_DIR}${file}`);
+      loadPolicyFile(`${POLICY_DIR}${file}`, toolArguments);
       if (file !== 'policylayer-example.json') {
         assert.equal(JSON.parse(readFileSync(`${POLICY_DIR}${file}`, 'utf8')).$schema, './policy.schema.json', file);
       }
@@ -72,7 +73,7 @@ describe('accepted policies', () => {
           ],
         },
       },
-    });
+    }, toolArguments);
     assert.equal(result.ok, true, JSON.stringify(result));
   });
 });
@@ -101,7 +102,7 @@ describe('refused policies name the JSON path', () => {
     assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.price', op: 'greater', value: 1 }] } } }), /^tools\.update_lead\.require\[0\]\.op: op must be one of eq, neq, in/);
     assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.price', op: 'gt', value: '1' }] } } }), /^tools\.update_lead\.require\[0\]\.value: op "gt" needs a number/);
     assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.price', op: 'in', value: 1 }] } } }), /\.value: op "in" needs a non-empty list/);
-    assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.name', op: 'regex', value: '(' }] } } }), /\.value: the pattern does not compile/);
+    assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.name', op: 'regex', value: '(' }] } } }), /\.value: the pattern is not valid RE2 syntax/);
     assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'price', op: 'eq', value: 1 }] } } }), /\.path: path must be "args\." followed by/);
   });
 
@@ -135,12 +136,58 @@ describe('refused policies name the JSON path', () => {
 
   test('PolicyError names the file and the path in one line', () => {
     assert.throws(
-      () => compilePolicy({ ...minimal, tools: { run_salesbot: { limits: [{ counter: 'r', window: 'weekly', max: 1 }] } } }, '/etc/kommo/policy.json'),
+      () => compilePolicy({ ...minimal, tools: { run_salesbot: { limits: [{ counter: 'r', window: 'weekly', max: 1 }] } } }, toolArguments, '/etc/kommo/policy.json'),
       (err: unknown) =>
         err instanceof PolicyError &&
         err.message.startsWith('invalid policy /etc/kommo/policy.json: tools.run_salesbot.limits[0].window: ') &&
         !err.message.includes('\n'),
     );
+  });
+});
+
+describe('regex conditions are RE2', () => {
+  test('a pattern RE2 cannot compile (backreference, lookaround) is refused at load, naming the JSON path', () => {
+    assert.match(
+      problem({ ...minimal, tools: { update_lead: { deny_if: [{ conditions: [{ path: 'args.name', op: 'regex', value: '(a)\\1' }] }] } } }),
+      /^tools\.update_lead\.deny_if\[0\]\.conditions\[0\]\.value: the pattern is not valid RE2 syntax .*invalid escape sequence/,
+    );
+    assert.match(problem({ ...minimal, tools: { create_lead: { require: [{ path: 'args.name', op: 'regex', value: '(?=x).*' }] } } }), /^tools\.create_lead\.require\[0\]\.value: the pattern is not valid RE2/);
+  });
+});
+
+describe('condition paths and args scopes name an argument of the tool', () => {
+  test('a misspelt condition path is refused with a did-you-mean', () => {
+    assert.equal(
+      problem({ ...minimal, tools: { update_lead: { deny_if: [{ conditions: [{ path: 'args.prce', op: 'gt', value: 100000 }] }] } } }),
+      'tools.update_lead.deny_if[0].conditions[0].path: update_lead has no argument "prce", so this would never apply; did you mean "args.price"?',
+    );
+    assert.match(
+      problem({ ...minimal, tools: { move_lead: { require: [{ path: 'args.lead_id.x', op: 'exists' }] } } }),
+      /^tools\.move_lead\.require\[0\]\.path: move_lead has no argument "lead_id\.x"/,
+      'no path below a scalar argument',
+    );
+  });
+
+  test('a path far from any argument lists the arguments; a tool without arguments says so', () => {
+    assert.match(problem({ ...minimal, tools: { get_lead: { require: [{ path: 'args.whatever', op: 'exists' }] } } }), /get_lead has no argument "whatever", so this would never apply; the arguments are id$/);
+    assert.match(problem({ ...minimal, tools: { get_account: { deny_if: [{ conditions: [{ path: 'args.id', op: 'exists' }] }] } } }), /get_account takes no arguments$/);
+  });
+
+  test('an args scope on an argument the tool does not take is refused (tool limits and all_tools)', () => {
+    assert.match(
+      problem({ ...minimal, tools: { get_leads: { limits: [{ counter: 'c', window: 'minute', max: 1, scope: 'args.lead' }] } } }),
+      /^tools\.get_leads\.limits\[0\]\.scope: get_leads has no argument "lead", so this would never apply/,
+    );
+    assert.match(
+      problem({ ...minimal, all_tools: { limits: [{ counter: 'c', window: 'minute', max: 1, scope: 'args.lead_idd' }] } }),
+      /^all_tools\.limits\[0\]\.scope: no tool has an argument "lead_idd", so this would never apply; did you mean "args\.lead_id"\?/,
+    );
+  });
+
+  test('an all_tools scope on an argument some tools take counts exactly those tools', () => {
+    const policy = compilePolicy({ ...minimal, all_tools: { limits: [{ counter: 'per_lead', window: 'minute', max: 5, scope: 'args.lead_id' }] } }, toolArguments);
+    const counted = TOOL_NAMES.filter((t) => policy.tools.get(t)!.limits.some((l) => l.counter === 'per_lead'));
+    assert.deepEqual(counted, ['move_lead']);
   });
 });
 

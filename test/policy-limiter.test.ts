@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compilePolicy } from '../policy/compile.js';
+import { toolArguments } from '../tools/index.js';
 import { evaluate, type Admission, type LimitRequest } from '../policy/evaluate.js';
 import type { CounterStore } from '../policy/counter-store.js';
 import { Limiter, type ReserveResult } from '../policy/limiter.js';
@@ -22,7 +23,7 @@ function clock(start = T0) {
 }
 
 function requests(policy: object, tool: string, args: Record<string, unknown> = {}, who = scope): LimitRequest[] {
-  return (evaluate(compilePolicy(policy), tool, args, who) as Admission).limits;
+  return (evaluate(compilePolicy(policy, toolArguments), tool, args, who) as Admission).limits;
 }
 
 const perMinute = (max: number, extra: object = {}) => ({

@@ -69,3 +69,29 @@ export function annotationsFor(tool: AnyTool): ToolAnnotations {
         : { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
   return { title: tool.title, ...base, ...tool.annotations };
 }
+
+/**
+ * The argument paths a tool accepts, from its input's JSON Schema: `price`, `meta.owner` for nested
+ * objects, `items.*` for array elements. The policy loader checks condition paths against them.
+ */
+export function argumentPaths(tool: AnyTool): string[] {
+  const paths: string[] = [];
+  const visit = (schema: JsonSchemaNode, prefix: string) => {
+    for (const [key, child] of Object.entries(schema.properties ?? {})) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      paths.push(path);
+      visit(child, path);
+      if (child.items) {
+        paths.push(`${path}.*`);
+        visit(child.items, `${path}.*`);
+      }
+    }
+  };
+  visit(z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode, '');
+  return paths;
+}
+
+interface JsonSchemaNode {
+  properties?: Record<string, JsonSchemaNode>;
+  items?: JsonSchemaNode;
+}

@@ -2,7 +2,7 @@
  * The catalogue: every tool the server offers, in the order tools/list shows them.
  * Names and argument names are those of the original Kommo-MCP (design.md section 2).
  */
-import type { AnyTool } from './define.js';
+import { argumentPaths, type AnyTool } from './define.js';
 import createLead from './create-lead.js';
 import getAccount from './get-account.js';
 import getLead from './get-lead.js';
@@ -54,3 +54,6 @@ export const catalogue: readonly AnyTool[] = [
 ];
 
 export const toolNames: readonly string[] = catalogue.map((t) => t.name);
+
+/** Tool name → the argument paths it accepts, for the policy loader's checks of condition paths. */
+export const toolArguments: ReadonlyMap<string, readonly string[]> = new Map(catalogue.map((t) => [t.name, argumentPaths(t)]));
