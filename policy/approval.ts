@@ -14,7 +14,9 @@ import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitRe
 import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound } from '../src/errors.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
 import { buildApprovalMessage, shortHash } from './approval-summary.js';
-import type { Elicit } from './middleware.js';
+
+/** Asks the client to show a form to its user (MCP elicitation); resolves with the person's answer. */
+export type Elicit = (params: ElicitRequestFormParams, options: { signal: AbortSignal; timeoutMs: number }) => Promise<ElicitResult>;
 
 export type ApprovalEvent = 'proposed' | 'approved' | 'declined' | 'expired' | 'cancelled';
 

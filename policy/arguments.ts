@@ -8,14 +8,14 @@ import type { AnyTool } from '../tools/define.js';
 export function parseArguments(tool: AnyTool, raw: unknown): Record<string, unknown> {
   const parsed = tool.input.safeParse(raw ?? {});
   if (parsed.success) return parsed.data as Record<string, unknown>;
-  const issues: FieldIssue[] = parsed.error.issues.map((issue) => {
+  const issues: FieldIssue[] = parsed.error.issues.flatMap((issue) => {
     // Unknown keys are reported on the object; name the keys themselves.
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
     return keys.map((key) => ({
       path: [...issue.path, ...(key === undefined ? [] : [key])].map(String).join('.') || '(arguments)',
       message: issue.message,
     }));
-  }).flat();
+  });
   const fields = [...new Set(issues.map((i) => i.path))].join(', ');
   throw new InvalidArguments(`Invalid arguments for ${tool.name}: ${fields}. See "issues" for what each needs.`, issues);
 }

@@ -119,7 +119,10 @@ function compileDocument(doc: PolicyDocument, toolArguments: ToolArguments, file
   const users = new Map<string, Set<string>>();
   const use = (counter: string, who: string) => {
     let set = users.get(counter);
-    if (!set) users.set(counter, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      users.set(counter, set);
+    }
     set.add(who);
   };
   for (const l of doc.all_tools?.limits ?? []) use(l.counter, 'all tools');

@@ -30,7 +30,7 @@ export function resolvePath(args: Record<string, unknown>, path: readonly string
     if (Array.isArray(current)) {
       if (!/^\d+$/.test(seg)) return MISSING;
       current = current[Number(seg)];
-    } else if (current !== null && typeof current === 'object' && Object.prototype.hasOwnProperty.call(current, seg)) {
+    } else if (current !== null && typeof current === 'object' && Object.hasOwn(current, seg)) {
       current = (current as Record<string, unknown>)[seg];
     } else {
       return MISSING;

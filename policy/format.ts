@@ -31,7 +31,7 @@ const text = (what: string, max: number) =>
   z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`).max(max, `${what} must be at most ${max} characters`);
 
 const isWindow = (v: unknown): v is NamedWindow | number =>
-  (typeof v === 'string' && Object.prototype.hasOwnProperty.call(NAMED_WINDOWS, v)) ||
+  (typeof v === 'string' && Object.hasOwn(NAMED_WINDOWS, v)) ||
   (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_WINDOW_SECONDS);
 
 const Window = z.custom<NamedWindow | number>(isWindow, {

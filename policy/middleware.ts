@@ -13,12 +13,12 @@
  * a `grant` or `global` budget must span every session.
  */
 import { performance } from 'node:perf_hooks';
-import type { CallToolResult, ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
-import { requestApproval, type ApprovalEvent, type ApprovalRequest } from './approval.js';
+import { requestApproval, type ApprovalEvent, type ApprovalRequest, type Elicit } from './approval.js';
 import { parseArguments } from './arguments.js';
 import { kommoAttempts, reachedKommo, type AttemptTracker, type KommoAttempt } from './attempts.js';
 import { argsSha256, noAudit, type AuditFields, type AuditSink } from './audit.js';
@@ -30,7 +30,7 @@ import { Limiter, type Refusal, type Reservation, type ReserveResult } from './l
 export type { CallScope } from './evaluate.js';
 export type { PolicyHolder } from './compile.js';
 
-export type Elicit = (params: ElicitRequestFormParams, options: { signal: AbortSignal; timeoutMs: number }) => Promise<ElicitResult>;
+export type { Elicit } from './approval.js';
 
 export interface CallEnv {
   scope: CallScope;

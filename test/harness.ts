@@ -149,7 +149,7 @@ function harnessMiddleware(options: HarnessOptions): PolicyMiddleware {
 
 export function parseText(result: CallToolResult): Record<string, unknown> {
   const first = result.content[0];
-  if (!first || first.type !== 'text') throw new Error('tool result has no text content');
+  if (first?.type !== 'text') throw new Error('tool result has no text content');
   return JSON.parse(first.text) as Record<string, unknown>;
 }
 

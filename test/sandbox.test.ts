@@ -11,6 +11,7 @@ interface Answer {
   type: string | null;
   headers: Headers;
   text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are free-form JSON, read by path.
   json: any;
 }
 

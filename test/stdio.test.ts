@@ -68,8 +68,7 @@ class RecordingStdioTransport implements Transport {
     this.child.stderr.on('data', (c: Buffer) => (this.stderr += c.toString('utf8')));
     this.child.stdout.on('data', (c: Buffer) => {
       this.buffer += c.toString('utf8');
-      let newline: number;
-      while ((newline = this.buffer.indexOf('\n')) >= 0) {
+      for (let newline = this.buffer.indexOf('\n'); newline >= 0; newline = this.buffer.indexOf('\n')) {
         const line = this.buffer.slice(0, newline);
         this.buffer = this.buffer.slice(newline + 1);
         this.rawLines.push(line);

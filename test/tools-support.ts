@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Harness } from './harness.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- test bodies are free-form JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: test bodies are free-form JSON, read by path.
 export type Json = Record<string, any>;
 
 export interface KommoRequest {
@@ -32,7 +32,10 @@ export const post = (path: string, body: unknown): KommoRequest => ({ method: 'P
 export const patch = (path: string, body: unknown): KommoRequest => ({ method: 'PATCH', path, query: {}, body });
 
 export function assertNoLinks(value: unknown, where = 'result'): void {
-  if (Array.isArray(value)) return value.forEach((v, i) => assertNoLinks(v, `${where}[${i}]`));
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) assertNoLinks(v, `${where}[${i}]`);
+    return;
+  }
   if (value === null || typeof value !== 'object') return;
   for (const [key, v] of Object.entries(value)) {
     assert.notEqual(key, '_links', `${where} carries _links`);

@@ -36,5 +36,5 @@ export type ToolName = keyof typeof TOOL_KINDS;
 export const TOOL_NAMES = Object.keys(TOOL_KINDS) as readonly ToolName[];
 
 export function isToolName(name: string): name is ToolName {
-  return Object.prototype.hasOwnProperty.call(TOOL_KINDS, name);
+  return Object.hasOwn(TOOL_KINDS, name);
 }

@@ -10,7 +10,7 @@
  */
 import { KommoError } from '../errors.js';
 import type { KommoClient } from '../kommo/client.js';
-import { PageProgress, throwIfCancelled, type ReportCall } from './context.js';
+import { type PageProgress, throwIfCancelled, type ReportCall } from './context.js';
 import { SharedWork } from './shared-work.js';
 
 export interface IncrementalCacheOptions<R> {

@@ -12,7 +12,7 @@
 import type { KommoClient } from '../kommo/client.js';
 import type { Query } from '../kommo/query.js';
 import type { Lead } from '../kommo/types.js';
-import { PageProgress, throwIfCancelled, type ReportCall } from './context.js';
+import { type PageProgress, throwIfCancelled, type ReportCall } from './context.js';
 import { contains, type Period } from './period.js';
 
 /** Upper bound per stream: 400 pages × 250 = 100,000 leads in one answer. */

@@ -111,7 +111,10 @@ export function breakdown(period: Period, leads: Iterable<LeadFacts>, by: 'user'
     if (!matchesFilter(lead, filter)) continue;
     const key = by === 'user' ? lead.responsible_user_id : lead.pipeline_id;
     let list = groups.get(key);
-    if (!list) groups.set(key, (list = []));
+    if (!list) {
+      list = [];
+      groups.set(key, list);
+    }
     list.push(lead);
   }
   const rows: Breakdown[] = [];

@@ -16,7 +16,7 @@ function setOwn(target: object, key: string, value: unknown): void {
 }
 
 function getOwn<T>(target: Record<string, T>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
+  return Object.hasOwn(target, key) ? target[key] : undefined;
 }
 
 export function readRawQuery(params: URLSearchParams): RawQuery {

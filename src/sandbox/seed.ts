@@ -551,8 +551,8 @@ export function seedStore(options: SeedOptions): SandboxStore {
     company.updated_at = between(rng, company.created_at, anchor);
   }
   const byCreation = (a: { created_at: number }, b: { created_at: number }): number => a.created_at - b.created_at;
-  companies.sort(byCreation).forEach((company, i) => (company.id = FIRST_ID.companies + i));
-  contacts.sort(byCreation).forEach((contact, i) => (contact.id = FIRST_ID.contacts + i));
+  for (const [i, company] of companies.sort(byCreation).entries()) company.id = FIRST_ID.companies + i;
+  for (const [i, contact] of contacts.sort(byCreation).entries()) contact.id = FIRST_ID.contacts + i;
   for (const contact of contacts) {
     const company = contactCompany.get(contact);
     if (company) contact._embedded.companies.push({ id: company.id });
@@ -599,7 +599,7 @@ export function seedStore(options: SeedOptions): SandboxStore {
       account_id: ACCOUNT_ID,
     });
   }
-  tasks.sort(byCreation).forEach((task, i) => (task.id = FIRST_ID.tasks + i));
+  for (const [i, task] of tasks.sort(byCreation).entries()) task.id = FIRST_ID.tasks + i;
   const entityIndex = {
     leads: new Map(leads.map((l) => [l.id, l])),
     contacts: new Map(contacts.map((c) => [c.id, c])),
@@ -651,7 +651,7 @@ export function seedStore(options: SeedOptions): SandboxStore {
   }
   for (const contact of contacts) if (rng.chance(0.1)) addNote('contacts', contact, phoneOf(contact));
   for (const company of companies) if (rng.chance(0.1)) addNote('companies', company, phoneOf(company));
-  notes.sort(byCreation).forEach((note, i) => (note.id = FIRST_ID.notes + i));
+  for (const [i, note] of notes.sort(byCreation).entries()) note.id = FIRST_ID.notes + i;
 
   return {
     account: buildAccount(options, admin.id),

@@ -149,14 +149,17 @@ function readLinks(
     return undefined;
   }
   const refs: EntityRef[] = [];
-  list.forEach((ref: unknown, k) => {
+  for (const [k, ref] of (list as unknown[]).entries()) {
     const refChecks = checks.at(`_embedded.${key}.${k}`);
-    if (!isObject(ref)) return refChecks.invalidType('', 'object');
+    if (!isObject(ref)) {
+      refChecks.invalidType('', 'object');
+      continue;
+    }
     const id = refChecks.int(ref, 'id', true);
-    if (id === undefined) return;
+    if (id === undefined) continue;
     if (findById<{ id: number }>(ctx.store[key], id)) refs.push({ id });
     else refChecks.notSupported('id');
-  });
+  }
   return refs;
 }
 
@@ -216,7 +219,7 @@ function readLeadInput(ctx: RequestContext, checks: FieldChecks, item: JsonObjec
 
   // The sandbox account defines no lead custom fields, so any field id is unknown.
   const custom = item['custom_fields_values'];
-  if (Array.isArray(custom)) custom.forEach((_, k) => checks.notSupported(`custom_fields_values.${k}.field_id`));
+  if (Array.isArray(custom)) for (let k = 0; k < custom.length; k++) checks.notSupported(`custom_fields_values.${k}.field_id`);
   else if (custom !== undefined && custom !== null) checks.invalidType('custom_fields_values', 'array');
   return input;
 }
