@@ -32,7 +32,13 @@ const HOUR = 3_600_000;
 /** A fake clock for stores that take one (the memory store). */
 export function conformanceClock(start = Date.UTC(2026, 2, 1, 10, 0, 0)): ConformanceClock & { current: () => number } {
   let t = start;
-  return { now: () => t, current: () => t, advance: (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    current: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 export function runCounterStoreConformance(name: string, makeStore: MakeCounterStore, clock: ConformanceClock): void {
