@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { compilePolicy } from '../policy/compile.js';
+import { toolArguments } from '../tools/index.js';
 import { LimiterUnavailable, type CounterStore } from '../policy/counter-store.js';
 import { Limiter } from '../policy/limiter.js';
 import { MemoryCounterStore } from '../policy/memory-counter-store.js';
@@ -36,7 +37,7 @@ const T0 = Date.UTC(2026, 2, 1, 10, 0, 5);
 const leads = () => sandbox.store.leads.filter((l) => !l.is_deleted);
 
 function middleware(policy: object, store: CounterStore, extra: Partial<ConstructorParameters<typeof PolicyMiddleware>[0]> = {}): PolicyMiddleware {
-  return new PolicyMiddleware({ policy: compilePolicy(policy), limiter: new Limiter({ store, now: () => T0 }), ...extra });
+  return new PolicyMiddleware({ policy: compilePolicy(policy, toolArguments), limiter: new Limiter({ store, now: () => T0 }), ...extra });
 }
 
 describe('counters cannot be evicted or flooded', () => {
