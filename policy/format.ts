@@ -211,8 +211,14 @@ function checkArgumentPaths(policy: PolicyDocument, toolArguments: ToolArguments
   });
   for (const [tool, rule] of Object.entries(policy.tools ?? {})) {
     const base = ['tools', tool];
-    (rule.require ?? []).forEach((c, i) => check([tool], c.path, [...base, 'require', i, 'path']));
-    (rule.deny_if ?? []).forEach((d, i) => d.conditions.forEach((c, j) => check([tool], c.path, [...base, 'deny_if', i, 'conditions', j, 'path'])));
+    (rule.require ?? []).forEach((c, i) => {
+      check([tool], c.path, [...base, 'require', i, 'path']);
+    });
+    (rule.deny_if ?? []).forEach((d, i) => {
+      d.conditions.forEach((c, j) => {
+        check([tool], c.path, [...base, 'deny_if', i, 'conditions', j, 'path']);
+      });
+    });
     (rule.limits ?? []).forEach((limit, i) => {
       if (limit.scope?.startsWith('args.')) check([tool], limit.scope, [...base, 'limits', i, 'scope']);
     });

@@ -3,7 +3,7 @@
  * Annotations follow from the kind, so read-only presets and policies filter data, not code paths.
  */
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { KommoClient } from '../src/kommo/client.js';
 import type { ReferenceData } from '../src/kommo/reference.js';
 import type { Logger } from '../src/log.js';
