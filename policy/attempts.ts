@@ -9,8 +9,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface KommoAttempt {
   method: string;
   path: string;
+  /** HTTP status, 0 when no answer came. */
   status: number;
   durationMs: number;
+  /** False only when the request provably never left (refused connection, unknown host, cancelled before sending). */
+  sent: boolean;
 }
 
 export class AttemptTracker {
@@ -33,4 +36,16 @@ export const kommoAttempts = new AttemptTracker();
 /** Kommo answered and did not refuse for load: the call took effect (or was judged) upstream. */
 export function reachedKommo(attempts: readonly KommoAttempt[]): boolean {
   return attempts.some((a) => a.status !== 0 && a.status !== 429 && a.status < 500);
+}
+
+const isWrite = (a: KommoAttempt): boolean => a.method !== 'GET';
+
+/** A write request left and Kommo did not turn it away for load: Kommo may have acted on it. */
+export function writeMayHaveActed(attempts: readonly KommoAttempt[]): boolean {
+  return attempts.some((a) => isWrite(a) && a.sent && a.status !== 429);
+}
+
+/** A write request left and its answer was lost (none came, or a 5xx): nobody knows whether it was applied. */
+export function writeOutcomeUnknown(attempts: readonly KommoAttempt[]): boolean {
+  return attempts.some((a) => isWrite(a) && a.sent && (a.status === 0 || a.status >= 500));
 }

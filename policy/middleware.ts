@@ -20,7 +20,7 @@ import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
 import { requestApproval, type ApprovalEvent, type ApprovalRequest, type Elicit } from './approval.js';
 import { parseArguments } from './arguments.js';
-import { kommoAttempts, reachedKommo, type AttemptTracker, type KommoAttempt } from './attempts.js';
+import { kommoAttempts, reachedKommo, writeMayHaveActed, writeOutcomeUnknown, type AttemptTracker, type KommoAttempt } from './attempts.js';
 import { argsSha256, noAudit, type AuditFields, type AuditSink } from './audit.js';
 import { ALLOW_ALL, type CompiledPolicy, type Mode, type PolicyHolder } from './compile.js';
 import { LimiterUnavailable } from './counter-store.js';
@@ -62,6 +62,10 @@ interface CallRecord {
   args?: Record<string, unknown>;
   argsHash?: string;
   attempts: KommoAttempt[];
+  /** What happened to the call's reserved units: kept (the call counts) or given back. */
+  budget?: 'kept' | 'given_back';
+  /** A write was sent and its answer lost: it may have been applied. */
+  outcomeUnknown?: boolean;
 }
 
 export class PolicyMiddleware {
@@ -121,9 +125,17 @@ export class PolicyMiddleware {
       result = toSuccessResult(data);
     } catch (err) {
       failure = !reachedRun && !(err instanceof ToolError) ? this.policyError(tool, err, record) : err;
+      if (reachedRun && tool.kind !== 'read' && writeOutcomeUnknown(record.attempts)) {
+        record.outcomeUnknown = true;
+        failure = mayHaveBeenApplied(tool, record.args!, failure);
+      }
       result = toErrorResult(failure);
     }
-    if (reservation) await this.settle(tool, reservation, failure !== undefined && shouldRollback(failure, reachedRun, record.attempts));
+    if (reservation) {
+      const giveBack = failure !== undefined && shouldRollback(tool, failure, reachedRun, record.attempts);
+      record.budget = giveBack ? 'given_back' : 'kept';
+      await this.settle(tool, reservation, giveBack);
+    }
     this.writeAudit(tool, env.scope, record, failure, performance.now() - started);
     return result;
   }
@@ -259,6 +271,8 @@ export class PolicyMiddleware {
         code: failure === undefined ? 'ok' : failure instanceof ToolError ? failure.code : 'internal_error',
         ...(status !== undefined && { kommoStatus: status }),
         kommoRequests: record.attempts.length,
+        ...(record.budget && { budget: record.budget }),
+        ...(record.outcomeUnknown && { kommoOutcome: 'unknown' }),
         durationMs: Math.round(durationMs * 10) / 10,
       });
     } catch (err) {
@@ -268,16 +282,43 @@ export class PolicyMiddleware {
 }
 
 /**
- * Roll back when the call never reached Kommo: refused before running, or Kommo gave no answer, or
- * answered 429 / 5xx (it did not take the call). Once Kommo has taken any request of the call, or
- * when we cannot tell, the call counts.
+ * The refund rule: a failed call's units are given back only when Kommo provably did not act.
+ *
+ * - Refused before running (policy, limits, no approval): nothing was sent.
+ * - Writes and executes: given back only when no write request left (refused locally, e.g. invalid
+ *   arguments found on reading Kommo data; connection refused; unknown host; cancelled while queued)
+ *   or Kommo answered it 429. A write that was sent and got a timeout, a 5xx, a broken connection or
+ *   a cancel keeps its unit: it may have been applied.
+ * - Reads: given back when Kommo never answered usefully (no answer, 429, 5xx after the retries) or
+ *   the tool refused before asking; a read Kommo answered (404 included) counts.
  */
-export function shouldRollback(failure: unknown, reachedRun: boolean, attempts: readonly KommoAttempt[]): boolean {
+export function shouldRollback(tool: AnyTool, failure: unknown, reachedRun: boolean, attempts: readonly KommoAttempt[]): boolean {
   if (!reachedRun) return true;
+  if (tool.kind !== 'read') return !writeMayHaveActed(attempts);
   if (reachedKommo(attempts)) return false;
   if (failure instanceof KommoError) return failure.status === 0 || failure.status === 429 || failure.status >= 500;
   if (failure instanceof NotFound) return false; // Kommo said 404 / 204
   return failure instanceof ToolError; // a typed refusal by the tool before it sent anything
+}
+
+/** The error of a write whose answer was lost: it may have been applied; say how to check, never "try again later". */
+function mayHaveBeenApplied(tool: AnyTool, args: Record<string, unknown>, failure: unknown): KommoError {
+  const status = failure instanceof KommoError ? failure.status : 0;
+  const reason = failure instanceof ToolError ? failure.details.reason : undefined;
+  const what =
+    status >= 500
+      ? `Kommo answered with a server error (HTTP ${status})`
+      : reason === 'timeout'
+        ? 'no answer came in time'
+        : reason === 'cancelled'
+          ? 'the call was cancelled before the answer came'
+          : 'the connection broke before the answer came';
+  const check = tool.verify?.(args) ?? 'look at the record in Kommo';
+  return new KommoError(
+    `${tool.name} sent the change to Kommo but ${what}, so the change may have been applied: ${check} before trying again.`,
+    status,
+    { ...(reason !== undefined && { reason }), outcome: 'unknown', check },
+  );
 }
 
 export function rateLimited(tool: string, refusal: Refusal): RateLimited {

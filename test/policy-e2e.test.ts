@@ -209,26 +209,30 @@ describe('rate limits', () => {
     assert.deepEqual(h.requests(), []);
   });
 
-  test('rollback when Kommo answers 5xx or 429 or never answers; commit on a 4xx', async () => {
-    const h = await start({
-      policy: { version: '1', default: 'allow', tools: { run_salesbot: { limits: [{ counter: 'bots', window: 'hour', max: 1 }] } } },
-      client: { maxRetries: 0 },
-    });
+  test('a read is given back when Kommo answers 5xx or 429 or never answers (after its retries); a read Kommo answered counts', async () => {
+    const readPolicy = { version: '1', default: 'allow', tools: { get_lead: { limits: [{ counter: 'reads', window: 'hour', max: 1 }] } } };
+    const h = await start({ policy: readPolicy, client: { maxRetries: 0 } });
     for (const fault of [{ status: 500 }, { status: 503 }, { status: 429 }, { status: 0, destroy: true }]) {
-      sandbox.injectFault({ method: 'POST', path: '/api/v4/bots/run', ...fault });
-      const failed = await h.callJson('run_salesbot', runArgs());
+      sandbox.injectFault({ method: 'GET', path: `/api/v4/leads/${lead()}`, ...fault });
+      const failed = await h.callJson('get_lead', { id: lead() });
       assert.equal(failed.body.error, 'kommo_error', JSON.stringify(failed.body));
     }
-    // Every failed attempt gave its unit back: the one call of the hour is still available.
-    assert.equal((await h.callJson('run_salesbot', runArgs())).isError, false);
-    assert.equal((await h.callJson('run_salesbot', runArgs())).body.error, 'rate_limited');
+    // Every failed read gave its unit back: the one call of the hour is still available.
+    assert.equal((await h.callJson('get_lead', { id: lead() })).isError, false);
+    assert.equal((await h.callJson('get_lead', { id: lead() })).body.error, 'rate_limited');
 
-    const h2 = await start({
+    const h2 = await start({ policy: readPolicy });
+    assert.equal((await h2.callJson('get_lead', { id: 987654321 })).body.error, 'not_found', 'Kommo answered 404: it did take the call');
+    assert.equal((await h2.callJson('get_lead', { id: lead() })).body.error, 'rate_limited');
+  });
+
+  test('a write Kommo answered with a 4xx keeps its unit (Kommo judged it)', async () => {
+    const h = await start({
       policy: { version: '1', default: 'allow', tools: { run_salesbot: { limits: [{ counter: 'bots', window: 'hour', max: 1 }] } } },
     });
-    const missing = await h2.callJson('run_salesbot', { ...runArgs(), bot_id: 987654321 });
-    assert.equal(missing.body.error, 'not_found', 'Kommo answered 404: it did receive the call');
-    assert.equal((await h2.callJson('run_salesbot', runArgs())).body.error, 'rate_limited');
+    sandbox.injectFault({ method: 'POST', path: '/api/v4/bots/run', status: 403 });
+    assert.equal((await h.callJson('run_salesbot', runArgs())).body.status, 403);
+    assert.equal((await h.callJson('run_salesbot', runArgs())).body.error, 'rate_limited');
   });
 
   test('an approval that is not given gives the reservation back (approval fails closed without elicitation)', async () => {

@@ -18,6 +18,7 @@ export default defineTool({
     'note_type "common" (default) is an ordinary note; "service_message" shows as a message from a named service ' +
     '(pass "service", e.g. "AI assistant"). Use get_notes to read notes and pin_note to pin one.',
   kind: 'write',
+  verify: ({ entity_type, entity_id }) => `call get_notes for ${entity_type} ${entity_id} to see whether the note was added`,
   input: z
     .object({
       entity_type: entityType,

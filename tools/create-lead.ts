@@ -17,6 +17,7 @@ export default defineTool({
     "main pipeline's first stage; get_pipelines lists the ids. price is a whole number in the account currency; " +
     'responsible_user_id (from get_users) assigns the lead to someone.',
   kind: 'write',
+  verify: ({ name }) => `call get_leads with query ${JSON.stringify(name)} to see whether the lead was created`,
   input: z
     .object({
       name: leadName.describe('Lead name, e.g. "Renovação Acme 2026".'),

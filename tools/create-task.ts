@@ -19,6 +19,7 @@ export default defineTool({
     'responsible_user_id (from get_users) defaults to the token\'s user; task_type_id 1 = Follow-up, 2 = Meeting ' +
     '(get_account lists the account\'s task types).',
   kind: 'write',
+  verify: ({ entity_type, entity_id }) => `call get_tasks and look for the task on ${entity_type} ${entity_id} to see whether it was created`,
   input: z
     .object({
       text: longText('What has to be done, e.g. "Call back about the proposal".'),

@@ -47,6 +47,11 @@ export interface ToolDefinition<I extends ToolInput = ToolInput> {
    * from Kommo when that makes the change clear ("moves from Negotiation to Closed - won").
    */
   describe?(args: z.infer<I>, ctx: ToolContext): Promise<string>;
+  /**
+   * Writes and executes: how the agent can see whether the change was applied when Kommo's answer
+   * was lost (timeout, 5xx, broken connection, cancel after sending), e.g. "call get_lead with id 42".
+   */
+  verify?(args: z.infer<I>): string;
 }
 
 /** The catalogue's view of a tool: arguments arrive already validated against `input`. */

@@ -83,6 +83,7 @@ export default defineTool({
       path: ['loss_reason_id'],
       message: 'loss_reason_id is only meaningful when moving to 143 (Closed - lost).',
     }),
+  verify: ({ lead_id }) => `call get_lead with id ${lead_id} to see which stage the lead is in now`,
   describe: ({ lead_id, status_id, pipeline_id, loss_reason_id }, ctx) =>
     describeLeadChange(lead_id, { status_id, pipeline_id, loss_reason_id }, ctx),
   async run({ lead_id, status_id, pipeline_id, loss_reason_id }, { kommo, reference, signal, log }) {

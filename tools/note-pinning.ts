@@ -20,6 +20,7 @@ export function notePinningTool(action: 'pin' | 'unpin'): AnyTool {
         'Unpinning a note that is not pinned changes nothing.',
     kind: 'write',
     annotations: { idempotentHint: true },
+    verify: ({ entity_type }) => `call get_notes for the ${NOUN[entity_type]} the note belongs to and look at whether it is pinned`,
     input: z
       .object({
         entity_type: entityType.describe('Kind of record the note belongs to: "leads", "contacts" or "companies".'),

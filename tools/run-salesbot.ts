@@ -11,6 +11,7 @@ export default defineTool({
     'so use it only when asked. Kommo queues the run and answers at once; the result says started, not finished. ' +
     'bot_id is the Salesbot id shown in Kommo (Settings > Salesbot).',
   kind: 'execute',
+  verify: ({ entity_type, entity_id }) => `ask the user to look in Kommo whether the Salesbot started on ${entity_type} ${entity_id}`,
   input: z
     .object({
       bot_id: botId,

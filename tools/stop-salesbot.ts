@@ -10,6 +10,7 @@ export default defineTool({
     'Stops a Salesbot that is running for one lead. Kommo only supports stopping bots on leads, so entity_type must be "leads". ' +
     'Kommo queues the stop and answers at once. bot_id is the Salesbot id shown in Kommo (Settings > Salesbot).',
   kind: 'execute',
+  verify: ({ entity_id }) => `ask the user to look in Kommo whether the Salesbot still runs on lead ${entity_id}`,
   input: z
     .object({
       bot_id: botId,

@@ -32,6 +32,7 @@ export default defineTool({
     .refine((args) => CHANGEABLE.some((field) => args[field] !== undefined), {
       message: `Nothing to change: pass at least one of ${CHANGEABLE.join(', ')} besides id.`,
     }),
+  verify: ({ id }) => `call get_lead with id ${id} to see whether the change is there`,
   describe: ({ id, ...changes }, ctx) => describeLeadChange(id, changes, ctx),
   async run({ id, ...changes }, { kommo, signal, log }) {
     await kommo.patch(`/api/v4/leads/${id}`, changes, { signal, notFound: `Lead ${id}` });

@@ -36,8 +36,23 @@ export interface KommoClientOptions {
   logger?: Logger;
   sleep?: Sleep;
   random?: () => number;
-  /** Observes every HTTP attempt (status 0 = no answer); used by audit and benchmarks. */
-  onAttempt?: (attempt: { method: string; path: string; status: number; durationMs: number }) => void;
+  /** Observes every HTTP attempt; used by the limiter's refund rule, audit and benchmarks. */
+  onAttempt?: (attempt: AttemptReport) => void;
+}
+
+/** One HTTP attempt as observed by the client. */
+export interface AttemptReport {
+  method: string;
+  path: string;
+  /** The HTTP status, or 0 when no answer came. */
+  status: number;
+  durationMs: number;
+  /**
+   * False only when the request provably never left: the connection was refused, the host unknown
+   * or unreachable, or the call was cancelled before sending. A write that was sent and got no
+   * answer (timeout, reset, cancel) may have been applied.
+   */
+  sent: boolean;
 }
 
 export interface RequestOptions {
@@ -195,6 +210,10 @@ export class KommoClient {
     const onCallerAbort = (): void => controller.abort();
     opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
     if (opts.signal?.aborted) controller.abort();
+    if (opts.signal?.aborted) {
+      this.options.onAttempt?.({ method, path, status: 0, durationMs: 0, sent: false });
+      return { ok: false, error: cancelled(method, false) };
+    }
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
@@ -202,20 +221,22 @@ export class KommoClient {
     }, this.timeoutMs);
     let response: AxiosResponse<string> | undefined;
     let outcome: Attempt<T>;
+    let sent = true;
     try {
       response = await this.http.request<string>({ method, url, data: opts.body, signal: controller.signal });
       outcome = interpret<T>(method, response, opts.notFound);
     } catch (err) {
       // The axios error (which carries the request headers, token included) stops here: only its code is read.
+      sent = !neverSent(err);
       outcome = {
         ok: false,
-        error: opts.signal?.aborted ? cancelled() : transportError(err, method, this.timeoutMs, timedOut),
+        error: opts.signal?.aborted ? cancelled(method, sent) : transportError(err, method, this.timeoutMs, timedOut, sent),
       };
     } finally {
       clearTimeout(deadline);
       opts.signal?.removeEventListener('abort', onCallerAbort);
     }
-    this.options.onAttempt?.({ method, path, status: response?.status ?? 0, durationMs: Date.now() - started });
+    this.options.onAttempt?.({ method, path, status: response?.status ?? 0, durationMs: Date.now() - started, sent });
     return outcome;
   }
 
@@ -250,7 +271,7 @@ function interpret<T>(method: Method, response: AxiosResponse<string>, what: str
     }
   }
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
-  const error = httpError(response, what, retryAfterMs);
+  const error = httpError(method, response, what, retryAfterMs);
   return retryAfterMs === undefined ? { ok: false, error } : { ok: false, error, retryAfterMs };
 }
 
@@ -258,8 +279,13 @@ function notFound(what = 'The requested record'): NotFound {
   return new NotFound(`${what} was not found in Kommo.`);
 }
 
-function cancelled(): KommoError {
-  return new KommoError('The call was cancelled before Kommo answered.', 0, { reason: 'cancelled' });
+/** What a write whose answer was lost tells the agent, after what happened. */
+const MAY_HAVE_BEEN_APPLIED = 'so the change may have been applied; check the record before trying again.';
+
+function cancelled(method: Method = 'GET', sent = false): KommoError {
+  return method !== 'GET' && sent
+    ? new KommoError(`The call was cancelled after the request was sent to Kommo, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'cancelled', outcome: 'unknown' })
+    : new KommoError('The call was cancelled before Kommo answered.', 0, { reason: 'cancelled' });
 }
 
 /** Waits for `promise`; if the caller's signal ended the wait, says so with a typed error. */
@@ -296,26 +322,33 @@ export function parseRetryAfter(value: unknown, now: () => number = Date.now): n
   return Number.isNaN(date) ? undefined : Math.max(0, date - now());
 }
 
-function transportError(err: unknown, method: Method, timeoutMs: number, timedOut: boolean): KommoError {
+/** The request provably never left: no connection was made (refused, unknown or unreachable host). */
+function neverSent(err: unknown): boolean {
+  if (!axios.isAxiosError(err)) return false;
+  const causeCode = (err.cause as { code?: unknown } | undefined)?.code;
+  return [err.code, causeCode].some((c) => typeof c === 'string' && NOT_SENT_CODES.has(c));
+}
+
+function transportError(err: unknown, method: Method, timeoutMs: number, timedOut: boolean, sent: boolean): KommoError {
   const code = axios.isAxiosError(err) ? err.code : undefined;
-  const causeCode = axios.isAxiosError(err) ? (err.cause as { code?: unknown } | undefined)?.code : undefined;
+  const write = method !== 'GET';
   if (timedOut || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
     // A read is safe to repeat; a write that timed out may have been applied.
-    return new KommoError(`Kommo did not answer within ${Math.round(timeoutMs / 1000)} seconds.`, 0, { reason: 'timeout' }, method === 'GET');
+    const seconds = Math.round(timeoutMs / 1000);
+    return write && sent
+      ? new KommoError(`Kommo did not answer within ${seconds} seconds after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'timeout', outcome: 'unknown' })
+      : new KommoError(`Kommo did not answer within ${seconds} seconds.`, 0, { reason: 'timeout' }, !write);
   }
   if (code === 'ERR_BAD_RESPONSE' && axios.isAxiosError(err) && /maxContentLength/.test(err.message)) {
     return new KommoError('Kommo answered with more data than this server accepts in one response; narrow the request.', 0, { reason: 'too_large' });
   }
-  const notSent = [code, causeCode].some((c) => typeof c === 'string' && NOT_SENT_CODES.has(c));
-  return new KommoError(
-    'Kommo could not be reached (network error); check KOMMO_BASE_URL and the connection.',
-    0,
-    { reason: 'network' },
-    method === 'GET' || notSent,
-  );
+  if (write && sent) {
+    return new KommoError(`The connection to Kommo broke after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'network', outcome: 'unknown' });
+  }
+  return new KommoError('Kommo could not be reached (network error); check KOMMO_BASE_URL and the connection.', 0, { reason: 'network' }, !write || !sent);
 }
 
-function httpError(response: AxiosResponse<string>, what: string | undefined, retryAfterMs: number | undefined): KommoError | NotFound {
+function httpError(method: Method, response: AxiosResponse<string>, what: string | undefined, retryAfterMs: number | undefined): KommoError | NotFound {
   const status = response.status;
   const body = typeof response.data === 'string' ? response.data : '';
   const isHtml = String(response.headers['content-type'] ?? '').includes('html') || /^\s*</.test(body);
@@ -345,6 +378,9 @@ function httpError(response: AxiosResponse<string>, what: string | undefined, re
         retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
         true,
       );
+    case status >= 500 && method !== 'GET':
+      // Writes are never retried: the server failed at some point after receiving the change.
+      return new KommoError(`Kommo answered with a server error (HTTP ${status}) after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, status, { outcome: 'unknown' });
     case status >= 500:
       return new KommoError(
         `Kommo answered with a server error (HTTP ${status}); try again later.`,
