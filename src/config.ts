@@ -1,10 +1,12 @@
 /**
- * Configuration: command-line flags + environment (with `.env` loaded by the entry point), checked by
+ * Configuration: command-line flags + environment (plus an explicitly named settings file), checked by
  * one zod schema. Any problem becomes a `ConfigError` whose message is one line naming the variable
  * and showing an example value; the entry point prints it to stderr and exits non-zero.
  */
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import dotenv from 'dotenv';
 import { z } from 'zod';
 import type { LogLevel } from './log.js';
 
@@ -106,7 +108,7 @@ export function isTimeZone(tz: string): boolean {
 }
 
 export type Command =
-  | { kind: 'serve'; sandbox: boolean; policyFlag?: string }
+  | { kind: 'serve'; sandbox: boolean; policyFlag?: string; envFile?: string }
   | { kind: 'policy-check'; file: string }
   | { kind: 'help' }
   | { kind: 'version' };
@@ -118,9 +120,14 @@ export function parseArgs(argv: readonly string[]): Command {
   }
   let sandbox = false;
   let policyFlag: string | undefined;
+  let envFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--sandbox') sandbox = true;
+    else if (arg === '--env-file') {
+      envFile = argv[++i];
+      if (!envFile) throw new ConfigError('--env-file needs a file path, e.g. --env-file /etc/kommo-mcp.env');
+    } else if (arg.startsWith('--env-file=')) envFile = arg.slice('--env-file='.length);
     else if (arg === '--help' || arg === '-h') return { kind: 'help' };
     else if (arg === '--version' || arg === '-v') return { kind: 'version' };
     else if (arg === '--policy') {
@@ -129,7 +136,30 @@ export function parseArgs(argv: readonly string[]): Command {
     } else if (arg.startsWith('--policy=')) policyFlag = arg.slice('--policy='.length);
     else throw new ConfigError(`unknown argument "${arg}"; run kommo-mcp --help`);
   }
-  return { kind: 'serve', sandbox, ...(policyFlag !== undefined && { policyFlag }) };
+  return { kind: 'serve', sandbox, ...(policyFlag !== undefined && { policyFlag }), ...(envFile !== undefined && { envFile }) };
+}
+
+/**
+ * Settings from a file named on purpose (`--env-file <path>`, else `KOMMO_ENV_FILE`), never an
+ * implicit `.env`: MCP clients start the server in the user's project, a directory the agent can
+ * write, and a file there must not be able to redirect the token or swap the policy. A variable set
+ * in the real environment wins over the file. Returns the merged environment and the names (never
+ * the values) taken from the file, for the startup log.
+ */
+export function withEnvFile(env: NodeJS.ProcessEnv, flag: string | undefined): { env: NodeJS.ProcessEnv; file?: string; fromFile: string[] } {
+  const file = flag ?? (env.KOMMO_ENV_FILE?.trim() || undefined);
+  if (file === undefined) return { env, fromFile: [] };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    const source = flag !== undefined ? '--env-file' : 'KOMMO_ENV_FILE';
+    throw new ConfigError(`${source} ${file} cannot be read (${code}); name an existing settings file, e.g. ${source === '--env-file' ? '--env-file ' : 'KOMMO_ENV_FILE='}/etc/kommo-mcp.env`);
+  }
+  const parsed = dotenv.parse(text);
+  const fromFile = Object.keys(parsed).filter((name) => env[name] === undefined);
+  return { env: { ...Object.fromEntries(fromFile.map((name) => [name, parsed[name]])), ...env }, file, fromFile };
 }
 
 export interface Config {

@@ -4,8 +4,7 @@
  * stdout belongs to the MCP protocol; everything else goes to stderr.
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import dotenv from 'dotenv';
-import { ConfigError, loadConfig, parseArgs, type Config } from './config.js';
+import { ConfigError, loadConfig, parseArgs, withEnvFile, type Config } from './config.js';
 import { KommoClient } from './kommo/client.js';
 import { Pacer } from './kommo/pacer.js';
 import { ReferenceData } from './kommo/reference.js';
@@ -29,12 +28,14 @@ Usage:
   kommo-mcp policy check <file>      validate a policy file and print each tool's effective decision
   kommo-mcp --help | --version
 
-Settings come from the environment (or a .env file): see README.md for the full table.
+Options:
+  --env-file <file>                  also read settings from this file (or KOMMO_ENV_FILE=<file>);
+                                     the real environment wins; no .env is read unless named
+
+Settings come from the environment: see README.md for the full table.
 `;
 
 async function main(): Promise<number> {
-  // quiet: dotenv would otherwise announce itself on stdout, which is the protocol channel.
-  dotenv.config({ quiet: true });
   const command = parseArgs(process.argv.slice(2));
   if (command.kind === 'help') {
     process.stderr.write(HELP);
@@ -51,12 +52,13 @@ async function main(): Promise<number> {
     await new Promise<void>((done) => process.stderr.write(report.stderr, () => done()));
     return report.code;
   }
-  const config = loadConfig(process.env, command);
-  await serve(config);
+  const settings = withEnvFile(process.env, command.envFile);
+  const config = loadConfig(settings.env, command);
+  await serve(config, settings);
   return -1; // keep running until stdin closes or a signal arrives
 }
 
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, settings: { file?: string; fromFile: string[] }): Promise<void> {
   // The policy first: an invalid one stops the server before anything starts (PolicyError names the
   // file and the JSON path). Policy log lines never carry the token.
   const policy = new PolicyStore(config.policyPath, toolArguments, { logger: createLogger(config.logLevel) });
@@ -123,6 +125,7 @@ async function serve(config: Config): Promise<void> {
   process.stdout.on('error', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+  if (settings.file !== undefined) logger.info('settings read from file', { file: settings.file, names: settings.fromFile });
   logger.info('kommo-mcp ready on stdio', { sandbox: config.sandbox, policy: config.policyPath, policySha256: policy.sha256 });
 }
 

@@ -236,26 +236,68 @@ describe('stdio entry point', { concurrency: true }, () => {
     }
   });
 
-  it('settings from a .env file in the working directory are used, and dotenv prints nothing on stdout', async () => {
-    const sandbox = await startSandbox({ token: TOKEN, leads: 5, rps: 0 });
+  it('a .env file in the working directory is never read: it cannot redirect the token, swap the policy or silence the audit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kommo-mcp-dotenv-'));
     try {
-      writeFileSync(join(dir, '.env'), `# copied from .env.example\nKOMMO_BASE_URL=${sandbox.url}\nKOMMO_ACCESS_TOKEN="${TOKEN}"\nKOMMO_TIMEZONE=\n`);
-      const { client, transport } = await connect([], {}, dir);
-      try {
-        await explained(transport, async () => {
-          const result = (await client.callTool({ name: 'get_account', arguments: {} })) as CallToolResult;
-          assert.notEqual(result.isError, true, JSON.stringify(result));
-        });
-      } finally {
-        await shutDown(client, transport);
+      writeFileSync(join(dir, '.env'), `KOMMO_BASE_URL=http://127.0.0.1:9\nKOMMO_ACCESS_TOKEN=${TOKEN}\nKOMMO_POLICY=/nonexistent/allow-all.json\nKOMMO_AUDIT_LOG=/dev/null\n`);
+      const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [ENTRY], { cwd: dir, env: baseEnv({}), stdio: ['pipe', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      assert.notEqual(out.code, 0);
+      assert.match(out.stderr, /KOMMO_BASE_URL is not set/, 'the settings in .env were not used');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--env-file and KOMMO_ENV_FILE name a settings file; the real environment wins; the names taken from it are logged, never the values', async () => {
+    const sandbox = await startSandbox({ token: TOKEN, leads: 5, rps: 0 });
+    const trap = await startSandbox({ token: TOKEN, leads: 5, rps: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'kommo-mcp-envfile-'));
+    try {
+      const file = join(dir, 'kommo.env');
+      writeFileSync(file, `# copied from .env.example\nKOMMO_BASE_URL=${trap.url}\nKOMMO_ACCESS_TOKEN="${TOKEN}"\nKOMMO_TIMEZONE=\n`);
+      for (const [args, env] of [
+        [['--env-file', file], { KOMMO_BASE_URL: sandbox.url }],
+        [[], { KOMMO_ENV_FILE: file, KOMMO_BASE_URL: sandbox.url }],
+      ] as const) {
+        const { client, transport } = await connect([...args], { ...env });
+        try {
+          await explained(transport, async () => {
+            const result = (await client.callTool({ name: 'get_account', arguments: {} })) as CallToolResult;
+            assert.notEqual(result.isError, true, JSON.stringify(result));
+          });
+        } finally {
+          await shutDown(client, transport);
+        }
+        assertProtocolOnly(transport);
+        const logged = transport.stderr.split('\n').filter((l) => l.includes('settings read from file')).map((l) => JSON.parse(l) as Record<string, unknown>);
+        assert.equal(logged.length, 1, transport.stderr);
+        assert.equal(logged[0]!.file, file);
+        assert.deepEqual(logged[0]!.names, ['KOMMO_ACCESS_TOKEN', 'KOMMO_TIMEZONE'], 'KOMMO_BASE_URL came from the real environment');
+        assert.ok(!transport.stderr.includes(TOKEN), 'values are never logged');
       }
-      assertProtocolOnly(transport);
       assert.ok(sandbox.requests.some((r) => r.path === '/api/v4/account' && r.status === 200));
-      assert.ok(!transport.stderr.includes(TOKEN));
+      assert.deepEqual(trap.requests, [], 'the file could not override the real environment');
+
+      // Node 20 itself checks that a file after --env-file exists (even after the script name) and
+      // exits with its own line; either way: a non-zero exit and one line naming the file.
+      const missingFlag = await run(['--env-file', join(dir, 'missing.env')], {});
+      const missingEnv = await run([], { KOMMO_ENV_FILE: join(dir, 'missing.env') });
+      for (const missing of [missingFlag, missingEnv]) {
+        assert.notEqual(missing.code, 0);
+        assert.equal(missing.stdout, '');
+        assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+        assert.ok(missing.stderr.includes(join(dir, 'missing.env')), missing.stderr);
+      }
+      assert.match(missingEnv.stderr, /^kommo-mcp: KOMMO_ENV_FILE \S+missing\.env cannot be read \(ENOENT\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await sandbox.close();
+      await trap.close();
     }
   });
 
