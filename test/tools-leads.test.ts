@@ -31,9 +31,13 @@ const pipelineOf = (id: number) => store().pipelines.find((p) => p.id === id)!;
 const stageName = (pipelineId: number, statusId: number) => pipelineOf(pipelineId)._embedded.statuses.find((s) => s.id === statusId)!.name;
 
 describe('get_account', () => {
-  test('reads the account with its timezone and task types', async () => {
+  test('reads the account with its timezone and task types; asked again within the cache lifetime, no request', async () => {
+    h.reports.reference.clear();
     const body = await ok(h, 'get_account');
     assert.deepEqual(kommoRequests(h), [get('/api/v4/account', { with: 'datetime_settings,task_types' })]);
+    h.resetLog();
+    assert.deepEqual(await ok(h, 'get_account'), body);
+    assert.deepEqual(kommoRequests(h), []);
     assert.equal(body.account.id, store().account.id);
     assert.equal(body.account.subdomain, store().account.subdomain);
     assert.equal(body.account.currency, store().account.currency);

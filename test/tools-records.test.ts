@@ -27,6 +27,9 @@ const store = () => sandbox.store;
 const ids = (items: Array<{ id: number }>) => items.map((i) => i.id);
 
 describe('get_pipelines', () => {
+  // Each case starts from an empty reference cache, so it sees the requests it causes.
+  beforeEach(() => h.reports.reference.clear());
+
   test('lists every pipeline with its stages under "statuses"', async () => {
     const body = await ok(h, 'get_pipelines');
     assert.deepEqual(kommoRequests(h), [get('/api/v4/leads/pipelines')]);
@@ -42,13 +45,10 @@ describe('get_pipelines', () => {
     }
   });
 
-  test('with pipeline_id reads that pipeline and its stages', async () => {
+  test('with pipeline_id answers that pipeline and its stages from the cached list', async () => {
     const seeded = store().pipelines[store().pipelines.length - 1]!;
     const body = await ok(h, 'get_pipelines', { pipeline_id: seeded.id });
-    assert.deepEqual(kommoRequests(h), [
-      get(`/api/v4/leads/pipelines/${seeded.id}`),
-      get(`/api/v4/leads/pipelines/${seeded.id}/statuses`),
-    ]);
+    assert.deepEqual(kommoRequests(h), [get('/api/v4/leads/pipelines')]);
     assert.deepEqual(Object.keys(body).sort(), ['pipeline', 'statuses']);
     assert.equal(body.pipeline.id, seeded.id);
     assert.equal(body.pipeline.name, seeded.name);
@@ -58,10 +58,37 @@ describe('get_pipelines', () => {
     assert.equal(body.statuses[0].name, seeded._embedded.statuses[0]!.name);
   });
 
+  test('the list and a pipeline asked again within the cache lifetime cost no request', async () => {
+    const first = await ok(h, 'get_pipelines');
+    h.resetLog();
+    assert.deepEqual(await ok(h, 'get_pipelines'), first);
+    const one = await ok(h, 'get_pipelines', { pipeline_id: store().pipelines[0]!.id });
+    assert.equal(one.pipeline.id, store().pipelines[0]!.id);
+    assert.deepEqual(kommoRequests(h), []);
+  });
+
+  test('a pipeline missing from the cached list is read from Kommo (created since)', async () => {
+    await ok(h, 'get_pipelines');
+    const seeded = store().pipelines[0]!;
+    const created = { ...seeded, id: seeded.id + 777_000, name: 'Pós-venda (nova)' };
+    store().pipelines.push(created);
+    try {
+      h.resetLog();
+      const body = await ok(h, 'get_pipelines', { pipeline_id: created.id });
+      assert.deepEqual(kommoRequests(h), [
+        get(`/api/v4/leads/pipelines/${created.id}`),
+        get(`/api/v4/leads/pipelines/${created.id}/statuses`),
+      ]);
+      assert.equal(body.pipeline.name, 'Pós-venda (nova)');
+    } finally {
+      store().pipelines.pop();
+    }
+  });
+
   test('an unknown pipeline is not_found', async () => {
     const body = await fails(h, 'get_pipelines', { pipeline_id: MISSING }, 'not_found');
     assert.match(body.message, /Pipeline 999999999/);
-    assert.deepEqual(kommoRequests(h), [get(`/api/v4/leads/pipelines/${MISSING}`)]);
+    assert.deepEqual(kommoRequests(h), [get('/api/v4/leads/pipelines'), get(`/api/v4/leads/pipelines/${MISSING}`)]);
   });
 
   test('bad arguments are refused before Kommo', async () => {
@@ -236,11 +263,15 @@ describe('get_users', () => {
 });
 
 describe('get_loss_reasons / get_loss_reason', () => {
-  test('lists the loss reasons', async () => {
+  test('lists the loss reasons; asked again within the cache lifetime, no request', async () => {
+    h.reports.reference.clear();
     const body = await ok(h, 'get_loss_reasons');
     assert.deepEqual(kommoRequests(h), [get('/api/v4/leads/loss_reasons')]);
     assert.deepEqual(ids(body.loss_reasons), ids(store().lossReasons));
     assert.equal(body.loss_reasons[0].name, store().lossReasons[0]!.name);
+    h.resetLog();
+    assert.deepEqual(await ok(h, 'get_loss_reasons'), body);
+    assert.deepEqual(kommoRequests(h), []);
   });
 
   test('reads one loss reason', async () => {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Account } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 
 export default defineTool({
@@ -7,15 +6,10 @@ export default defineTool({
   title: 'Get account',
   description:
     'Returns the Kommo account itself: id, name, subdomain, country, currency, timezone and task types. ' +
-    'Use it first to learn the currency and timezone that other figures are expressed in.',
+    'Use it first to learn the currency and timezone that other figures are expressed in. Answered from a short-lived cache (10 minutes by default).',
   kind: 'read',
   input: z.object({}).strict(),
-  async run(_args, { kommo, signal }) {
-    const account = await kommo.getOne<Account>('/api/v4/account', {
-      query: { with: 'datetime_settings,task_types' },
-      signal,
-      notFound: 'The account',
-    });
-    return { account };
+  async run(_args, { reference, signal }) {
+    return { account: await reference.account(signal) };
   },
 });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { LossReason } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 
 export default defineTool({
@@ -7,11 +6,10 @@ export default defineTool({
   title: 'List loss reasons',
   description:
     'Lists the reasons a lead can be marked lost for (id, name, sort). A lost lead (stage 143) carries one as loss_reason_id; ' +
-    'pass an id from here to move_lead or update_lead when closing a deal as lost.',
+    'pass an id from here to move_lead or update_lead when closing a deal as lost. Answered from a short-lived cache (10 minutes by default).',
   kind: 'read',
   input: z.object({}).strict(),
-  async run(_args, { kommo, signal }) {
-    const body = await kommo.get<{ _embedded?: { loss_reasons?: LossReason[] } }>('/api/v4/leads/loss_reasons', { signal });
-    return { loss_reasons: body?._embedded?.loss_reasons ?? [] };
+  async run(_args, { reference, signal }) {
+    return { loss_reasons: await reference.lossReasons(signal) };
   },
 });
