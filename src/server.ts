@@ -3,8 +3,18 @@
  * straight from the tool catalogue through the policy middleware. We register the two handlers on
  * the low-level server rather than using `registerTool`, because the SDK's own argument validation
  * answers in its own words; ours must be the `invalid_arguments` JSON of design.md section 2.
+ * Resources and prompts are served the same way (low-level handlers over data), so that what the
+ * policy hides stays out of every list and a resource read is exactly a call of its tool.
  */
-import { McpServer, type ClientCapabilities, type Tool } from '@modelcontextprotocol/server';
+import {
+  McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  type ClientCapabilities,
+  type ServerContext,
+  type Tool,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { NotFound, toErrorResult } from './errors.js';
 import type { KommoClient } from './kommo/client.js';
@@ -13,7 +23,9 @@ import type { Logger } from './log.js';
 import { ReportServices } from './reports/services.js';
 import { annotationsFor, type AnyTool } from '../tools/define.js';
 import { catalogue } from '../tools/index.js';
-import type { CallScope, Elicit, PolicyMiddleware } from '../policy/middleware.js';
+import type { CallEnv, CallScope, Elicit, PolicyMiddleware } from '../policy/middleware.js';
+import { PromptCatalogue } from './prompts.js';
+import { ResourceCatalogue } from './resources.js';
 
 export const SERVER_NAME = 'kommo-mcp';
 export const SERVER_VERSION = '0.1.0';
@@ -39,7 +51,7 @@ export interface ServerDeps {
 
 export interface CreatedServer {
   server: McpServer;
-  /** Tells the client the tool list changed (after a policy reload). */
+  /** Tells the client the tool, resource and prompt lists changed (after a policy reload). */
   notifyToolsChanged(): Promise<void>;
   close(): Promise<void>;
 }
@@ -55,29 +67,26 @@ export function createServer(deps: ServerDeps): CreatedServer {
   const now = deps.now ?? Date.now;
   const grant = deps.grant ?? 'stdio';
   const reports = deps.reports ?? new ReportServices(deps.kommo, deps.reference, { now });
+  const resourceCatalogue = new ResourceCatalogue(tools);
+  const promptCatalogue = new PromptCatalogue(tools);
   const mcp = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
+    {
+      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
+      instructions: INSTRUCTIONS,
+    },
   );
   const server = mcp.server;
   const legacy = (deps.era ?? 'legacy') === 'legacy';
 
-  server.setRequestHandler('tools/list', () => ({
-    tools: deps.middleware.visibleTools(tools).map(describeTool),
-  }));
-
-  server.setRequestHandler('tools/call', async (request, ctx) => {
-    const tool = byName.get(request.params.name);
-    if (!tool) {
-      return toErrorResult(new NotFound(`There is no tool named "${request.params.name}"; call tools/list to see the available tools.`));
-    }
-    const progressToken = request.params._meta?.progressToken;
+  /** What a call through the middleware needs from the request that caused it (a tool call or a resource read). */
+  const callEnv = (ctx: ServerContext, progressToken: string | number | undefined): CallEnv => {
     const scope: CallScope = { grant, session: ctx.sessionId ?? grant };
     const elicit: Elicit | undefined =
       legacy && supportsFormElicitation(server.getClientCapabilities())
         ? (params, { signal, timeoutMs }) => ctx.mcpReq.elicitInput(params, { signal, timeout: timeoutMs })
         : undefined;
-    const result = await deps.middleware.call(tool, request.params.arguments, {
+    return {
       scope,
       elicit,
       toolContext: {
@@ -95,19 +104,59 @@ export function createServer(deps: ServerDeps): CreatedServer {
           });
         },
       },
-    });
+    };
+  };
+
+  server.setRequestHandler('tools/list', () => ({
+    tools: deps.middleware.visibleTools(tools).map(describeTool),
+  }));
+
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const tool = byName.get(request.params.name);
+    if (!tool) {
+      return toErrorResult(new NotFound(`There is no tool named "${request.params.name}"; call tools/list to see the available tools.`));
+    }
+    const result = await deps.middleware.call(tool, request.params.arguments, callEnv(ctx, request.params._meta?.progressToken));
     // The era's wire encoding of the result (a low-level handler applies it itself).
     return server.projectCallToolResult(result, describeTool(tool).outputSchema);
+  });
+
+  server.setRequestHandler('resources/list', () => ({ resources: resourceCatalogue.list(deps.middleware) }));
+
+  server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: resourceCatalogue.listTemplates(deps.middleware) }));
+
+  server.setRequestHandler('resources/read', async (request, ctx) => {
+    const { uri } = request.params;
+    const outcome = await resourceCatalogue.read(uri, deps.middleware, callEnv(ctx, request.params._meta?.progressToken));
+    if (outcome.kind === 'contents') return { contents: outcome.contents };
+    if (outcome.kind === 'unknown') throw new ResourceNotFoundError(uri, outcome.message);
+    // The tool's own JSON error rides along as `data`, so a client sees the same code and details.
+    const data = { ...outcome.body, message: outcome.message, tool: outcome.tool, uri };
+    if (outcome.body.error === 'not_found') throw new ResourceNotFoundError(uri, outcome.message);
+    throw new ProtocolError(outcome.body.error === 'invalid_arguments' ? ProtocolErrorCode.InvalidParams : SERVER_ERROR, outcome.message, data);
+  });
+
+  server.setRequestHandler('prompts/list', () => ({ prompts: promptCatalogue.list(deps.middleware) }));
+
+  server.setRequestHandler('prompts/get', (request) => {
+    const outcome = promptCatalogue.get(request.params.name, request.params.arguments, deps.middleware);
+    if (outcome.kind === 'messages') return { description: outcome.description, messages: outcome.messages };
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, outcome.message, outcome.kind === 'invalid_arguments' ? { fields: outcome.fields } : undefined);
   });
 
   return {
     server: mcp,
     notifyToolsChanged: async () => {
-      if (server.transport) await server.sendToolListChanged();
+      if (!server.transport) return;
+      // Resources and prompts follow their tools, so a policy change can change all three lists.
+      await Promise.all([server.sendToolListChanged(), server.sendResourceListChanged(), server.sendPromptListChanged()]);
     },
     close: () => mcp.close(),
   };
 }
+
+/** JSON-RPC's implementation-defined server error: a resource read the policy refused or Kommo failed. */
+const SERVER_ERROR = -32000;
 
 /**
  * Approvals are asked with a form. An empty `elicitation: {}` declares form mode (the spec keeps that
