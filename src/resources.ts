@@ -102,8 +102,8 @@ export class ResourceCatalogue {
 function templatePattern(uriTemplate: string): RegExp {
   const parts = uriTemplate.split(/\{[a-z_]+\}/);
   if (parts.length !== 2) throw new Error(`resource template ${uriTemplate} must have exactly one variable`);
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  return new RegExp(`^${escape(parts[0]!)}([^/?#]+)${escape(parts[1]!)}$`);
+  const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return new RegExp(`^${escapeRegExp(parts[0]!)}([^/?#]+)${escapeRegExp(parts[1]!)}$`);
 }
 
 /**

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PolicyStore } from '../policy/store.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { toolArguments } from '../tools/index.js';
 import { ERAS, startHarness, type Era, type Harness, type HarnessOptions } from './harness.js';
 
 const STATIC: Record<string, { tool: string; args: Record<string, unknown> }> = {
@@ -240,7 +241,7 @@ describe('resources behind the policy', () => {
     for (const era of ERAS satisfies readonly Era[]) {
       const file = join(dir, `reload-${era}.json`);
       writeFileSync(file, JSON.stringify({ version: '1', default: 'allow' }));
-      const store = new PolicyStore(file);
+      const store = new PolicyStore(file, toolArguments);
       try {
         await withHarness({ era, policy: store }, async (h) => {
           let changed = 0;
