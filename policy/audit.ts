@@ -11,6 +11,8 @@ import type { Logger } from '../src/log.js';
 /** Who, what and which rule: common to every line. */
 export interface AuditFields {
   time: string;
+  /** The grant the call acted under (an HTTP bearer token's name; `stdio` over stdio), never the token. */
+  grant: string;
   session: string;
   tool: string;
   /** What the policy decided: allow, approval, deny, rate_limited, invalid_arguments. */

@@ -252,6 +252,7 @@ export class PolicyMiddleware {
   private baseRecord(tool: AnyTool, scope: CallScope, record: CallRecord): AuditFields {
     return {
       time: new Date(this.limiter.now()).toISOString(),
+      grant: scope.grant,
       session: scope.session,
       tool: tool.name,
       decision: record.decision,

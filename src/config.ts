@@ -18,6 +18,11 @@ export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policy/default.j
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
+/** 127.0.0.0/8, localhost and ::1: addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
 const intFromEnv = (name: string, min: number, max: number, fallback: number, example: string) =>
   z
     .string()
@@ -45,7 +50,7 @@ const baseUrl = z
       ctx.addIssue({ code: 'custom', message: `KOMMO_BASE_URL is not a URL; set it like ${example}` });
       return z.NEVER;
     }
-    const loopback = LOOPBACK_HOSTS.has(url.hostname) || (isIP(url.hostname) === 4 && url.hostname.startsWith('127.'));
+    const loopback = isLoopbackHost(url.hostname);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
       ctx.addIssue({ code: 'custom', message: `KOMMO_BASE_URL must use https:// (plain http:// only for 127.0.0.1, localhost or ::1); set it like ${example}` });
       return z.NEVER;
@@ -90,6 +95,13 @@ const EnvSchema = z.object({
     .refine(isTimeZone, 'KOMMO_TIMEZONE must be an IANA timezone, e.g. KOMMO_TIMEZONE=America/Sao_Paulo')
     .optional(),
   KOMMO_AUDIT_LOG: z.string().trim().min(1).optional(),
+  KOMMO_GRANTS: z.string().trim().min(1).optional(),
+  KOMMO_HTTP_ALLOWED_HOSTS: z
+    .string()
+    .trim()
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
+    .refine((hosts) => hosts.every((h) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(h)), 'KOMMO_HTTP_ALLOWED_HOSTS must be host names without scheme or port, comma-separated, e.g. KOMMO_HTTP_ALLOWED_HOSTS=mcp.example.com')
+    .optional(),
   KOMMO_LOG_LEVEL: z
     .string()
     .trim()
@@ -107,9 +119,27 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+export interface HttpFlags {
+  host: string;
+  port: number;
+}
+
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+export const DEFAULT_HTTP_PORT = 8765;
+
+export interface ServeFlags {
+  sandbox: boolean;
+  policyFlag?: string;
+  /** Present with --http: serve Streamable HTTP instead of stdio. */
+  http?: HttpFlags;
+  grantsFlag?: string;
+  envFile?: string;
+}
+
 export type Command =
-  | { kind: 'serve'; sandbox: boolean; policyFlag?: string; envFile?: string }
+  | ({ kind: 'serve' } & ServeFlags)
   | { kind: 'policy-check'; file: string }
+  | { kind: 'grant-add'; name: string; grantsFlag?: string }
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -118,9 +148,29 @@ export function parseArgs(argv: readonly string[]): Command {
     if (argv[1] !== 'check' || argv.length !== 3) throw new ConfigError('usage: kommo-mcp policy check <file>');
     return { kind: 'policy-check', file: argv[2]! };
   }
+  if (argv[0] === 'grant') {
+    const usage = 'usage: kommo-mcp grant add <name> [--grants <file>]';
+    if (argv[1] !== 'add' || !argv[2] || argv[2].startsWith('-')) throw new ConfigError(usage);
+    const rest = argv.slice(3);
+    if (rest.length === 0) return { kind: 'grant-add', name: argv[2] };
+    const file = rest[0] === '--grants' && rest.length === 2 ? rest[1] : rest.length === 1 && rest[0]!.startsWith('--grants=') ? rest[0]!.slice(9) : undefined;
+    if (!file) throw new ConfigError(usage);
+    return { kind: 'grant-add', name: argv[2], grantsFlag: file };
+  }
   let sandbox = false;
   let policyFlag: string | undefined;
   let envFile: string | undefined;
+  let grantsFlag: string | undefined;
+  let http = false;
+  let host: string | undefined;
+  let port: number | undefined;
+  /** The value of `--name value` or `--name=value`. */
+  const flagValue = (arg: string, name: string, i: number, example: string): [string, number] => {
+    const value = arg === name ? argv[i + 1] : arg.slice(name.length + 1);
+    if (!value || value.startsWith('--')) throw new ConfigError(`${name} needs a value, e.g. ${name} ${example}`);
+    return [value, arg === name ? i + 1 : i];
+  };
+  const isFlag = (arg: string, name: string): boolean => arg === name || arg.startsWith(`${name}=`);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--sandbox') sandbox = true;
@@ -128,6 +178,14 @@ export function parseArgs(argv: readonly string[]): Command {
       envFile = argv[++i];
       if (!envFile) throw new ConfigError('--env-file needs a file path, e.g. --env-file /etc/kommo-mcp.env');
     } else if (arg.startsWith('--env-file=')) envFile = arg.slice('--env-file='.length);
+    else if (arg === '--http') http = true;
+    else if (isFlag(arg, '--host')) [host, i] = flagValue(arg, '--host', i, '127.0.0.1');
+    else if (isFlag(arg, '--port')) {
+      let text: string;
+      [text, i] = flagValue(arg, '--port', i, '8765');
+      port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+      if (!(port >= 0 && port <= 65535)) throw new ConfigError(`--port must be a port number from 0 to 65535 (0: the system chooses), e.g. --port 8765`);
+    } else if (isFlag(arg, '--grants')) [grantsFlag, i] = flagValue(arg, '--grants', i, 'grants.json');
     else if (arg === '--help' || arg === '-h') return { kind: 'help' };
     else if (arg === '--version' || arg === '-v') return { kind: 'version' };
     else if (arg === '--policy') {
@@ -136,7 +194,15 @@ export function parseArgs(argv: readonly string[]): Command {
     } else if (arg.startsWith('--policy=')) policyFlag = arg.slice('--policy='.length);
     else throw new ConfigError(`unknown argument "${arg}"; run kommo-mcp --help`);
   }
-  return { kind: 'serve', sandbox, ...(policyFlag !== undefined && { policyFlag }), ...(envFile !== undefined && { envFile }) };
+  if (!http && (host !== undefined || port !== undefined)) throw new ConfigError('--host and --port apply to --http; add --http to serve over HTTP');
+  return {
+    kind: 'serve',
+    sandbox,
+    ...(policyFlag !== undefined && { policyFlag }),
+    ...(envFile !== undefined && { envFile }),
+    ...(grantsFlag !== undefined && { grantsFlag }),
+    ...(http && { http: { host: host ?? DEFAULT_HTTP_HOST, port: port ?? DEFAULT_HTTP_PORT } }),
+  };
 }
 
 /**
@@ -175,9 +241,18 @@ export interface Config {
   timezone?: string;
   auditLog?: string;
   logLevel: LogLevel;
+  /** Present in --http mode. */
+  http?: HttpFlags & { allowedHosts: string[] };
+  /** The grants file (KOMMO_GRANTS or --grants, the flag wins). */
+  grantsPath?: string;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv, command: { sandbox: boolean; policyFlag?: string }): Config {
+/** The grants file named by --grants or KOMMO_GRANTS (the flag wins), for `grant add` as for serving. */
+export function grantsPathFrom(env: NodeJS.ProcessEnv, flag: string | undefined): string | undefined {
+  return flag ?? (env.KOMMO_GRANTS?.trim() || undefined);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, command: ServeFlags): Config {
   // An empty `KOMMO_X=` line (as left from .env.example) means "not set".
   const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => !(k.startsWith('KOMMO_') && v?.trim() === '')));
   const parsed = EnvSchema.safeParse(present);
@@ -200,6 +275,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, command: { sandbox: boolean; 
     }
     kommo = { baseUrl: url, token: e.KOMMO_ACCESS_TOKEN };
   }
+  const grantsPath = command.grantsFlag ?? e.KOMMO_GRANTS;
+  if (command.http && !grantsPath && !isLoopbackHost(command.http.host)) {
+    throw new ConfigError(
+      `refusing to serve HTTP on ${command.http.host} without grants: anyone who can reach it could use the Kommo account; set KOMMO_GRANTS=<file> (kommo-mcp grant add <name> creates one) or use --host 127.0.0.1`,
+    );
+  }
   return {
     ...(kommo && { kommo }),
     sandbox: command.sandbox,
@@ -212,5 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, command: { sandbox: boolean; 
     ...(e.KOMMO_TIMEZONE && { timezone: e.KOMMO_TIMEZONE }),
     ...(e.KOMMO_AUDIT_LOG && { auditLog: e.KOMMO_AUDIT_LOG }),
     logLevel: e.KOMMO_LOG_LEVEL ?? 'info',
+    ...(command.http && { http: { ...command.http, allowedHosts: e.KOMMO_HTTP_ALLOWED_HOSTS ?? [] } }),
+    ...(grantsPath && { grantsPath }),
   };
 }

@@ -4,11 +4,13 @@
  * stdout belongs to the MCP protocol; everything else goes to stderr.
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { ConfigError, loadConfig, parseArgs, withEnvFile, type Config } from './config.js';
+import { ConfigError, grantsPathFrom, loadConfig, parseArgs, withEnvFile, type Config } from './config.js';
 import { KommoClient } from './kommo/client.js';
 import { Pacer } from './kommo/pacer.js';
 import { ReferenceData } from './kommo/reference.js';
 import { createLogger, redactSecrets } from './log.js';
+import { addGrant, grantForAuthorization, loadGrants, LOCAL_GRANT, STDIO_GRANT } from './grants.js';
+import { startHttpServer } from './http.js';
 import { createServer, SERVER_NAME, SERVER_VERSION, type CreatedServer } from './server.js';
 import { ReportServices } from './reports/services.js';
 import { startSandbox } from './sandbox/index.js';
@@ -25,6 +27,11 @@ const HELP = `${SERVER_NAME} ${SERVER_VERSION} — MCP server for the Kommo CRM 
 Usage:
   kommo-mcp [--policy <file>]        serve MCP over stdio against KOMMO_BASE_URL with KOMMO_ACCESS_TOKEN
   kommo-mcp --sandbox [--policy <f>] serve MCP over stdio against an embedded Kommo sandbox (no account needed)
+  kommo-mcp --http [--host 127.0.0.1] [--port 8765] [--grants <file>]
+                                     serve Streamable HTTP at /mcp (--port 0: the system chooses);
+                                     a non-loopback --host needs grants (KOMMO_GRANTS or --grants)
+  kommo-mcp grant add <name> [--grants <file>]
+                                     add a grant; prints its new bearer token once
   kommo-mcp policy check <file>      validate a policy file and print each tool's effective decision
   kommo-mcp --help | --version
 
@@ -52,10 +59,19 @@ async function main(): Promise<number> {
     await new Promise<void>((done) => process.stderr.write(report.stderr, () => done()));
     return report.code;
   }
+  if (command.kind === 'grant-add') {
+    const file = grantsPathFrom(process.env, command.grantsFlag);
+    if (!file) throw new ConfigError('grant add needs the grants file: --grants <file> or KOMMO_GRANTS=<file>');
+    const token = addGrant(file, command.name);
+    // The token is shown once, on stdout (so it can be piped); only its hash is stored.
+    process.stderr.write(`kommo-mcp: grant "${command.name}" added to ${file}; its token (shown once, store it now):\n`);
+    await new Promise<void>((done) => process.stdout.write(`${token}\n`, () => done()));
+    return 0;
+  }
   const settings = withEnvFile(process.env, command.envFile);
   const config = loadConfig(settings.env, command);
   await serve(config, settings);
-  return -1; // keep running until stdin closes or a signal arrives
+  return -1; // keep running until stdin closes (stdio) or a signal arrives
 }
 
 async function serve(config: Config, settings: { file?: string; fromFile: string[] }): Promise<void> {
@@ -92,41 +108,81 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
     ...(config.timezone && { timezone: config.timezone }),
   });
   const audit = config.auditLog ? fileAudit(config.auditLog) : loggerAudit(logger);
-  const middleware = new PolicyMiddleware({
-    policy,
-    limiter: new Limiter({ maxKeys: config.limiterMaxKeys }),
-    audit,
-    logger,
-  });
+  // One limiter for the whole process: `grant` and `global` budgets span every session and grant.
+  const limiter = new Limiter({ maxKeys: config.limiterMaxKeys });
+  const middlewareFor = (holder: PolicyStore): PolicyMiddleware => new PolicyMiddleware({ policy: holder, limiter, audit, logger });
+  const middleware = middlewareFor(policy);
   // One set of report caches for the whole process, shared by every session.
   const reports = new ReportServices(kommo, reference);
-  // The entry builds the instance once the client's opening message names its era (2025
-  // `initialize` or 2026-07-28 `server/discover` / enveloped request) and pins it to the connection.
-  let app: CreatedServer | undefined;
-  const connection = serveStdio(
-    ({ era }) => {
-      app = createServer({ kommo, reference, middleware, logger, reports, era });
-      return app.server;
-    },
-    { onerror: (error) => logger.debug('stdio protocol error', { error: describeError(error) }) },
-  );
-  // A valid edit of the policy file applies to the next call; clients are told the tool list changed.
-  policy.onChange(() => void app?.notifyToolsChanged().catch(() => {}));
-  policy.watch();
+  const build = (era: 'legacy' | 'modern', grant: string, through = middleware): CreatedServer =>
+    createServer({ kommo, reference, middleware: through, logger, reports, era, grant });
+  const closers: Array<() => Promise<void>> = [];
+  const stores = [policy];
+  let notifyToolsChanged: () => void;
+  let ready: string;
+
+  if (config.http) {
+    const grants = config.grantsPath ? loadGrants(config.grantsPath) : undefined;
+    // A grant with its own policy file gets its own pipeline (same limiter, same audit trail).
+    const grantMiddleware = new Map<string, PolicyMiddleware>();
+    for (const grant of grants ?? []) {
+      if (!grant.policyPath) continue;
+      const store = new PolicyStore(grant.policyPath, toolArguments, { logger });
+      stores.push(store);
+      grantMiddleware.set(grant.name, middlewareFor(store));
+    }
+    const http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      allowedHosts: config.http.allowedHosts,
+      logger,
+      build: ({ era, grant }) => build(era, grant, grantMiddleware.get(grant)),
+      authenticate: grants ? (authorization) => grantForAuthorization(grants, authorization) : () => LOCAL_GRANT,
+    });
+    closers.push(() => http.close());
+    notifyToolsChanged = () => http.notifyToolsChanged();
+    process.stderr.write(`kommo-mcp: serving MCP over Streamable HTTP at ${http.url}\n`);
+    ready = 'kommo-mcp ready on Streamable HTTP';
+  } else {
+    // The entry builds the instance once the client's opening message names its era (2025
+    // `initialize` or 2026-07-28 `server/discover` / enveloped request) and pins it to the connection.
+    let app: CreatedServer | undefined;
+    const connection = serveStdio(
+      ({ era }) => {
+        app = build(era, STDIO_GRANT);
+        return app.server;
+      },
+      { onerror: (error) => logger.debug('stdio protocol error', { error: describeError(error) }) },
+    );
+    closers.push(() => connection.close());
+    notifyToolsChanged = () => void app?.notifyToolsChanged().catch(() => {});
+    ready = 'kommo-mcp ready on stdio';
+  }
+  // A valid edit of a policy file applies to the next call; clients are told the tool list changed.
+  for (const store of stores) {
+    store.onChange(() => notifyToolsChanged());
+    store.watch();
+  }
+  let stopping = false;
   const shutdown = async (): Promise<void> => {
-    policy.close();
-    await connection.close().catch(() => {});
+    if (stopping) return;
+    stopping = true;
+    for (const store of stores) store.close();
+    // HTTP: stop accepting, let the calls in flight finish, then close sessions.
+    for (const close of closers) await close().catch(() => {});
     await stopSandbox?.().catch(() => {});
     audit.close();
     process.exit(0);
   };
-  process.stdin.on('end', () => void shutdown());
-  // The client went away (EPIPE on the protocol channel): nothing left to serve.
-  process.stdout.on('error', () => void shutdown());
+  if (!config.http) {
+    process.stdin.on('end', () => void shutdown());
+    // The client went away (EPIPE on the protocol channel): nothing left to serve.
+    process.stdout.on('error', () => void shutdown());
+  }
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   if (settings.file !== undefined) logger.info('settings read from file', { file: settings.file, names: settings.fromFile });
-  logger.info('kommo-mcp ready on stdio', { sandbox: config.sandbox, policy: config.policyPath, policySha256: policy.sha256 });
+  logger.info(ready, { sandbox: config.sandbox, policy: config.policyPath, policySha256: policy.sha256, ...(config.grantsPath && { grants: config.grantsPath }) });
 }
 
 /** Secrets known so far; a fatal message is scrubbed of them before it is printed. */

@@ -196,4 +196,33 @@ describe('config: command line', () => {
     assert.throws(() => parseArgs(['--policy']), (err: unknown) => err instanceof ConfigError && /--policy needs a file path, e\.g\./.test(err.message));
     assert.throws(() => parseArgs(['policy', 'check']), ConfigError);
   });
+
+  it('--http with its defaults, --host/--port (both forms), --port 0, and --grants', () => {
+    assert.deepEqual(parseArgs(['--http']), { kind: 'serve', sandbox: false, http: { host: '127.0.0.1', port: 8765 } });
+    assert.deepEqual(parseArgs(['--http', '--host', '::1', '--port=0', '--grants', 'g.json']), {
+      kind: 'serve',
+      sandbox: false,
+      grantsFlag: 'g.json',
+      http: { host: '::1', port: 0 },
+    });
+    assert.deepEqual(parseArgs(['grant', 'add', 'ci-bot', '--grants', 'g.json']), { kind: 'grant-add', name: 'ci-bot', grantsFlag: 'g.json' });
+    assert.deepEqual(parseArgs(['grant', 'add', 'ci-bot']), { kind: 'grant-add', name: 'ci-bot' });
+  });
+
+  it('refuses --host/--port without --http, a bad port, and a grant add without a name', () => {
+    assert.throws(() => parseArgs(['--port', '8000']), (err: unknown) => err instanceof ConfigError && /add --http/.test(err.message));
+    assert.throws(() => parseArgs(['--http', '--port', '70000']), (err: unknown) => err instanceof ConfigError && /--port must be a port number/.test(err.message));
+    assert.throws(() => parseArgs(['--http', '--port', 'x1']), ConfigError);
+    assert.throws(() => parseArgs(['--http', '--host']), (err: unknown) => err instanceof ConfigError && /--host needs a value/.test(err.message));
+    assert.throws(() => parseArgs(['grant', 'add']), (err: unknown) => err instanceof ConfigError && /usage: kommo-mcp grant add <name>/.test(err.message));
+  });
+
+  it('HTTP: a non-loopback bind needs grants (KOMMO_GRANTS or --grants); loopback does not', () => {
+    const http = (host: string) => ({ sandbox: true, http: { host, port: 0 } });
+    assert.throws(() => loadConfig({}, http('0.0.0.0')), (err: unknown) => err instanceof ConfigError && /^refusing to serve HTTP on 0\.0\.0\.0 without grants/.test(err.message));
+    assert.equal(loadConfig({ KOMMO_GRANTS: 'g.json' }, http('0.0.0.0')).grantsPath, 'g.json');
+    assert.equal(loadConfig({}, { ...http('0.0.0.0'), grantsFlag: 'f.json' }).grantsPath, 'f.json');
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) assert.equal(loadConfig({}, http(host)).http?.host, host);
+    assert.deepEqual(loadConfig({ KOMMO_HTTP_ALLOWED_HOSTS: 'MCP.example.com, mcp2.example.com' }, http('127.0.0.1')).http?.allowedHosts, ['mcp.example.com', 'mcp2.example.com']);
+  });
 });

@@ -18,6 +18,7 @@ import { ReportServices, type ReportServicesOptions } from '../src/reports/servi
 import { kommoAttempts } from '../policy/attempts.js';
 import type { AuditRecord } from '../policy/audit.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import type { Limiter } from '../policy/limiter.js';
 import { PolicyMiddleware, type PolicyHolder } from '../policy/middleware.js';
 import { toolArguments } from '../tools/index.js';
 
@@ -74,8 +75,17 @@ export function eraOptions(era: Era): ClientOptions {
   return era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {};
 }
 
-export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sandbox = options.sharedSandbox ?? (await startSandbox({ rps: 0, ...options.sandbox }));
+/** What every server instance of a test process shares: the Kommo client (one pace), reference data and report caches. */
+export interface SharedServices {
+  kommo: KommoClient;
+  reference: ReferenceData;
+  reports: ReportServices;
+}
+
+export function sharedServices(
+  sandbox: Sandbox,
+  options: Pick<HarnessOptions, 'client' | 'logger' | 'now' | 'timezone' | 'reports'> = {},
+): SharedServices {
   const logger = options.logger ?? silentLogger;
   const kommo = new KommoClient({
     baseUrl: sandbox.url,
@@ -90,6 +100,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const reference = new ReferenceData(kommo, { ...(options.timezone && { timezone: options.timezone }), ...(options.now && { now: options.now }) });
   const reports = new ReportServices(kommo, reference, { ...(options.now && { now: options.now }), ...options.reports });
+  return { kommo, reference, reports };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sandbox = options.sharedSandbox ?? (await startSandbox({ rps: 0, ...options.sandbox }));
+  const logger = options.logger ?? silentLogger;
+  const { kommo, reference, reports } = sharedServices(sandbox, options);
   const middleware = options.middleware ?? harnessMiddleware(options);
   // The same serving entry as the stdio mode: it decides the era from the client's opening message.
   const created: CreatedServer[] = [];
@@ -137,10 +154,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-function harnessMiddleware(options: HarnessOptions): PolicyMiddleware {
+export function harnessMiddleware(options: Pick<HarnessOptions, 'policy' | 'audit' | 'now'> & { limiter?: Limiter }): PolicyMiddleware {
   const policy = options.policy;
   const audit = options.audit;
   return new PolicyMiddleware({
+    ...(options.limiter && { limiter: options.limiter }),
     ...(policy && { policy: 'current' in policy || 'document' in policy ? (policy as CompiledPolicy | PolicyHolder) : compilePolicy(policy, toolArguments) }),
     ...(options.now && { now: options.now }),
     ...(audit && { audit: { write: audit, close: () => {} } }),

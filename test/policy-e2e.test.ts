@@ -459,7 +459,7 @@ describe('dry run, audit, fail closed', () => {
   test('without KOMMO_AUDIT_LOG, audit lines go to the stderr logger at info level; the hash is over canonical JSON', () => {
     const lines: string[] = [];
     const audit = loggerAudit(createLogger('info', (line) => lines.push(line)));
-    audit.write({ time: 't', session: 's', tool: 'get_lead', decision: 'allow', mode: 'enforce', argKeys: ['id'], argsSha256: 'h', code: 'ok', kommoRequests: 1, durationMs: 1 });
+    audit.write({ time: 't', grant: 'stdio', session: 's', tool: 'get_lead', decision: 'allow', mode: 'enforce', argKeys: ['id'], argsSha256: 'h', code: 'ok', kommoRequests: 1, durationMs: 1 });
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
     assert.equal(line.level, 'info');
     assert.equal(line.msg, 'audit');
