@@ -15,13 +15,12 @@ import {
   type ServerContext,
   type Tool,
 } from '@modelcontextprotocol/server';
-import { z } from 'zod';
 import { NotFound, toErrorResult } from './errors.js';
 import type { KommoClient } from './kommo/client.js';
 import type { ReferenceData } from './kommo/reference.js';
 import type { Logger } from './log.js';
 import { ReportServices } from './reports/services.js';
-import { annotationsFor, type AnyTool } from '../tools/define.js';
+import { annotationsFor, toolJsonSchema, type AnyTool } from '../tools/define.js';
 import { catalogue } from '../tools/index.js';
 import type { CallEnv, CallScope, Elicit, PolicyMiddleware } from '../policy/middleware.js';
 import { PromptCatalogue } from './prompts.js';
@@ -178,16 +177,11 @@ export function describeTool(tool: AnyTool): Tool {
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: jsonSchema(tool.input, 'input') as Tool['inputSchema'],
-      ...(tool.output && { outputSchema: jsonSchema(tool.output, 'output') as Tool['outputSchema'] }),
+      inputSchema: toolJsonSchema(tool.input, 'input') as Tool['inputSchema'],
+      ...(tool.output && { outputSchema: toolJsonSchema(tool.output, 'output') as Tool['outputSchema'] }),
       annotations: annotationsFor(tool),
     };
     schemaCache.set(tool, entry);
   }
   return entry;
-}
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io });
-  return rest;
 }

@@ -54,6 +54,22 @@ interface Schema {
   additionalProperties?: unknown;
 }
 
+/**
+ * The hints as a client reads them: a hint left out takes the spec's default (readOnlyHint false,
+ * destructiveHint true, idempotentHint false, openWorldHint true), and destructiveHint and
+ * idempotentHint mean nothing for a read-only tool (read here as false and true).
+ */
+function effectiveHints(tool: Tool): Hints & { openWorldHint: boolean } {
+  const a = tool.annotations ?? {};
+  const readOnlyHint = a.readOnlyHint ?? false;
+  return {
+    readOnlyHint,
+    destructiveHint: readOnlyHint ? false : (a.destructiveHint ?? true),
+    idempotentHint: readOnlyHint ? true : (a.idempotentHint ?? false),
+    openWorldHint: a.openWorldHint ?? true,
+  };
+}
+
 let h: Harness;
 let tools: Map<string, Tool>;
 
@@ -67,10 +83,11 @@ for (const [name, expected] of Object.entries(EXPECTED)) {
   test(`${name}: annotations and input schema`, () => {
     const tool = tools.get(name);
     assert.ok(tool, `${name} is listed`);
-    const { readOnlyHint, destructiveHint, idempotentHint, openWorldHint, title } = tool.annotations ?? {};
-    assert.deepEqual({ readOnlyHint, destructiveHint, idempotentHint }, expected.hints);
-    assert.equal(openWorldHint, true);
-    assert.equal(title, tool.title);
+    assert.deepEqual(effectiveHints(tool), { ...expected.hints, openWorldHint: true });
+    assert.equal(typeof tool.annotations?.readOnlyHint, 'boolean', 'readOnlyHint is always written');
+    if (!expected.hints.readOnlyHint) assert.equal(typeof tool.annotations?.destructiveHint, 'boolean', 'destructiveHint is written for changes');
+    assert.equal(tool.annotations?.title, undefined, 'the top-level title is the display name');
+    assert.ok(tool.title);
     const schema = tool.inputSchema as Schema;
     assert.equal(schema.additionalProperties, false);
     assert.deepEqual([...(schema.required ?? [])].sort(), [...expected.required].sort());

@@ -4,7 +4,7 @@ import { KommoError } from '../src/errors.js';
 import type { Note } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';
-import { entityType, longText, MAX_NAME, recordId } from './schemas.js';
+import { entityId, entityType, longText, MAX_NAME } from './schemas.js';
 
 interface Created {
   _embedded?: { notes?: Array<{ id: number }> };
@@ -12,23 +12,21 @@ interface Created {
 
 export default defineTool({
   name: 'add_note',
-  title: 'Add a note',
+  title: 'Add note',
   description:
-    'Adds a text note to the timeline of a lead, contact or company and returns it as Kommo stored it. ' +
-    'note_type "common" (default) is an ordinary note; "service_message" shows as a message from a named service ' +
-    '(pass "service", e.g. "AI assistant"). Use get_notes to read notes and pin_note to pin one.',
+    'Adds a note to a lead, contact or company; service_message shows it as sent by "service".',
   kind: 'write',
   verify: ({ entity_type, entity_id }) => `call get_notes for ${entity_type} ${entity_id} to see whether the note was added`,
   input: z
     .object({
       entity_type: entityType,
-      entity_id: recordId('Id of the lead, contact or company'),
-      text: longText('The note text.'),
+      entity_id: entityId,
+      text: longText('Note text'),
       note_type: z
         .enum(['common', 'service_message'])
         .default('common')
-        .describe('"common" (default): an ordinary text note; "service_message": a note shown as coming from "service".'),
-      service: z.string().trim().min(1).max(MAX_NAME).optional().describe('Name shown as the sender of a service_message note.'),
+        .describe('Note kind'),
+      service: z.string().trim().min(1).max(MAX_NAME).optional().describe('Sender name'),
     })
     .strict()
     .superRefine((args, ctx) => {

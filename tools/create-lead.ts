@@ -11,20 +11,18 @@ interface Created {
 
 export default defineTool({
   name: 'create_lead',
-  title: 'Create a lead',
+  title: 'New lead',
   description:
-    'Creates one lead (deal) and returns the full record as Kommo stored it. Without pipeline_id/status_id Kommo puts it in the ' +
-    "main pipeline's first stage; get_pipelines lists the ids. price is a whole number in the account currency; " +
-    'responsible_user_id (from get_users) assigns the lead to someone.',
+    'Creates a lead (deal), returned as stored; default place: first stage of the main pipeline.',
   kind: 'write',
   verify: ({ name }) => `call get_leads with query ${JSON.stringify(name)} to see whether the lead was created`,
   input: z
     .object({
-      name: leadName.describe('Lead name, e.g. "Renovação Acme 2026".'),
+      name: leadName.describe('Lead name'),
       price: price.optional(),
       status_id: statusId.optional(),
       pipeline_id: pipelineId.optional(),
-      responsible_user_id: responsibleUserId.optional().describe('Id of the user the lead is assigned to (from get_users); default: the token\'s user.'),
+      responsible_user_id: responsibleUserId.optional(),
     })
     .strict(),
   async run(args, { kommo, signal, log }) {

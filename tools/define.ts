@@ -65,14 +65,55 @@ export function defineTool<I extends ToolInput>(tool: ToolDefinition<I>): AnyToo
   return tool as unknown as AnyTool;
 }
 
+/**
+ * The hints of a tool's kind, written only where they say something the spec's defaults do not
+ * (readOnlyHint false, destructiveHint true, idempotentHint false, openWorldHint true): readOnlyHint
+ * always, destructiveHint and idempotentHint only when readOnlyHint is false (the spec gives them no
+ * meaning otherwise), idempotentHint only when true. openWorldHint is true for every tool here, so it
+ * is left to its default. No `title`: the top-level `title` is the display name the spec looks at first.
+ */
 export function annotationsFor(tool: AnyTool): ToolAnnotations {
-  const base: ToolAnnotations =
-    tool.kind === 'read'
-      ? { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true }
-      : tool.kind === 'write'
-        ? { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }
-        : { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
-  return { title: tool.title, ...base, ...tool.annotations };
+  const hints: ToolAnnotations =
+    tool.kind === 'read' ? { readOnlyHint: true } : { readOnlyHint: false, destructiveHint: tool.kind === 'execute' };
+  const merged = { ...hints, ...tool.annotations };
+  if (merged.readOnlyHint) {
+    delete merged.destructiveHint;
+    delete merged.idempotentHint;
+  } else if (merged.idempotentHint === false) delete merged.idempotentHint;
+  if (merged.openWorldHint === true) delete merged.openWorldHint;
+  return merged;
+}
+
+/**
+ * A tool's zod schema as the JSON Schema tools/list carries, without what costs every session bytes
+ * and tells a model nothing: the safe-integer bounds of every integer, `exclusiveMinimum: 0` where
+ * `minimum: 1` says the same, a date regex where `format: "date"` is given, and string length
+ * guards (a string out of bounds still gets `invalid_arguments` naming the field).
+ */
+export function toolJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io });
+  return tidy(rest) as Record<string, unknown>;
+}
+
+function tidy(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(tidy);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = tidy(value);
+  if (out['type'] === 'integer') {
+    if (typeof out['maximum'] === 'number' && out['maximum'] >= Number.MAX_SAFE_INTEGER) delete out['maximum'];
+    if (typeof out['minimum'] === 'number' && out['minimum'] <= Number.MIN_SAFE_INTEGER) delete out['minimum'];
+    if (typeof out['exclusiveMinimum'] === 'number') {
+      out['minimum'] = out['exclusiveMinimum'] + 1;
+      delete out['exclusiveMinimum'];
+    }
+  }
+  if (out['type'] === 'string') {
+    delete out['minLength'];
+    delete out['maxLength'];
+    if (out['format'] === 'date') delete out['pattern'];
+  }
+  return out;
 }
 
 /**

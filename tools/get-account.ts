@@ -3,10 +3,9 @@ import { defineTool } from './define.js';
 
 export default defineTool({
   name: 'get_account',
-  title: 'Get account',
+  title: 'Account',
   description:
-    'Returns the Kommo account itself: id, name, subdomain, country, currency, timezone and task types. ' +
-    'Use it first to learn the currency and timezone that other figures are expressed in. Answered from a short-lived cache (10 minutes by default).',
+    'Account name, currency, timezone, task types (cached 10 min): call it first to learn the units of all figures.',
   kind: 'read',
   input: z.object({}).strict(),
   async run(_args, { reference, signal }) {

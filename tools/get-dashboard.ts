@@ -6,9 +6,7 @@ export default defineTool({
   name: 'get_dashboard',
   title: 'Dashboard',
   description:
-    "Today's and this month's figures in the account timezone: new, won and lost leads, revenue (today, this month, last month, " +
-    'growth), all and open leads, tasks (total, open, overdue, completed today) and the top pipelines by revenue this month. ' +
-    'Whole-account figures come from an in-memory copy kept current with changes-only requests; "freshness" says how old each part is.',
+    'Today, this and last month: new/won/lost leads, revenue, open leads, tasks, top pipelines, with freshness.',
   kind: 'read',
   input: z.object({}).strict(),
   run: (_args, ctx) => dashboard(ctx.reports, ctx),

@@ -5,10 +5,9 @@ import { recordId } from './schemas.js';
 
 export default defineTool({
   name: 'get_lead',
-  title: 'Get a lead',
+  title: 'Lead',
   description:
-    'Returns one lead (deal) by id with its stage, pipeline, price, responsible user, dates (unix seconds) and linked contacts. ' +
-    'Use get_leads to find an id by name.',
+    'One lead by id: stage, pipeline, price, owner, dates, contacts, companies, tags, custom fields.',
   kind: 'read',
   input: z.object({ id: recordId('Lead id') }).strict(),
   async run({ id }, { kommo, signal }) {

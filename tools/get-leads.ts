@@ -4,7 +4,7 @@ import { defineTool } from './define.js';
 import { listPage } from './listing.js';
 import { isoDate, paging, pipelineId, responsibleUserId, searchQuery, statusId, utcDayBounds } from './schemas.js';
 
-const dayFilter = (what: string) => isoDate.optional().describe(`${what}, YYYY-MM-DD (UTC day, inclusive).`);
+const dayFilter = (what: string) => isoDate.optional().describe(what);
 
 /** `filter[<field>][from|to]` in unix seconds from two optional inclusive UTC days. */
 function dayRange(field: string, from: string | undefined, to: string | undefined): Query {
@@ -16,25 +16,22 @@ function dayRange(field: string, from: string | undefined, to: string | undefine
 
 export default defineTool({
   name: 'get_leads',
-  title: 'List leads',
+  title: 'Leads',
   description:
-    'Lists leads (deals) a page at a time, 50 per page by default (max 250), newest first unless order_by/order_dir say otherwise. ' +
-    'Optional "query" searches names, phones, e-mails and other filled fields. Filters: created_from/created_to and ' +
-    'updated_from/updated_to (YYYY-MM-DD, whole UTC days, inclusive), pipeline_id, status_id (needs pipeline_id; ids from get_pipelines), ' +
-    'responsible_user_id (from get_users). The answer says has_more and next_page; an empty page means no (more) matches.',
+    'Lists leads (deals), newest first; query searches names, phones, e-mails. Filters: UTC day, pipeline, stage, user.',
   kind: 'read',
   input: z
     .object({
       ...paging,
-      query: searchQuery('Free-text search over the lead and its filled fields.'),
-      order_by: z.enum(['created_at', 'updated_at', 'id']).optional().describe('Sort field. Default created_at.'),
-      order_dir: z.enum(['asc', 'desc']).optional().describe('Sort direction. Default desc (newest first).'),
-      created_from: dayFilter('Only leads created on or after this day'),
-      created_to: dayFilter('Only leads created on or before this day'),
-      updated_from: dayFilter('Only leads last changed on or after this day'),
-      updated_to: dayFilter('Only leads last changed on or before this day'),
-      pipeline_id: pipelineId.optional().describe('Only leads in this pipeline (id from get_pipelines).'),
-      status_id: statusId.optional().describe('Only leads in this stage of pipeline_id (id from get_pipelines; needs pipeline_id).'),
+      query: searchQuery('Search text'),
+      order_by: z.enum(['created_at', 'updated_at', 'id']).optional().describe('Default created_at'),
+      order_dir: z.enum(['asc', 'desc']).optional().describe('Default desc'),
+      created_from: dayFilter('Created on or after'),
+      created_to: dayFilter('Created on or before'),
+      updated_from: dayFilter('Changed on or after'),
+      updated_to: dayFilter('Changed on or before'),
+      pipeline_id: pipelineId.optional(),
+      status_id: statusId.optional().describe('Needs pipeline_id'),
       responsible_user_id: responsibleUserId.optional(),
     })
     .strict()

@@ -5,8 +5,9 @@ import { recordId } from './schemas.js';
 
 export default defineTool({
   name: 'get_loss_reason',
-  title: 'Get a loss reason',
-  description: "Returns one loss reason by id (e.g. a lost lead's loss_reason_id): its name, sort and dates. get_loss_reasons lists them all.",
+  title: 'Loss reason',
+  description:
+    "One loss reason by id, e.g. a lost lead's loss_reason_id: its name, sort and dates.",
   kind: 'read',
   input: z.object({ id: recordId('Loss reason id') }).strict(),
   async run({ id }, { kommo, signal }) {

@@ -3,10 +3,9 @@ import { defineTool } from './define.js';
 
 export default defineTool({
   name: 'get_loss_reasons',
-  title: 'List loss reasons',
+  title: 'Loss reasons',
   description:
-    'Lists the reasons a lead can be marked lost for (id, name, sort). A lost lead (stage 143) carries one as loss_reason_id; ' +
-    'pass an id from here to move_lead or update_lead when closing a deal as lost. Answered from a short-lived cache (10 minutes by default).',
+    'Reasons a lead can be lost for (cached 10 min): the loss_reason_id to pass when closing a lead as lost.',
   kind: 'read',
   input: z.object({}).strict(),
   async run(_args, { reference, signal }) {

@@ -10,12 +10,9 @@ function withStatuses({ _embedded, ...pipeline }: Pipeline, statuses: Status[] |
 
 export default defineTool({
   name: 'get_pipelines',
-  title: 'List pipelines and stages',
+  title: 'Pipelines',
   description:
-    'Lists the sales pipelines of the account with their stages (statuses), in board order: ids, names, sort, colours, ' +
-    'type (1 = the "Incoming leads" column) and which pipeline is the main one. Use it to find the pipeline_id and status_id ' +
-    'that create_lead, update_lead, move_lead and get_leads take. Stages 142 (Closed - won) and 143 (Closed - lost) exist in every pipeline. ' +
-    'With pipeline_id, returns only that pipeline and its stages. Answered from a short-lived cache (10 minutes by default).',
+    'Pipelines and stages in board order (cached 10 min): the pipeline_id/status_id other tools take. 142 won, 143 lost.',
   kind: 'read',
   input: z.object({ pipeline_id: pipelineId.optional() }).strict(),
   async run({ pipeline_id }, { kommo, reference, signal }) {

@@ -9,23 +9,13 @@ export default defineTool({
   name: 'get_sales_report',
   title: 'Sales report',
   description:
-    'Sales figures for a period of whole days in the account timezone: leads new (created), won (stage 142) and lost (stage 143, ' +
-    'both by closed_at), revenue (sum of won prices), average deal, conversion rate won/(won+lost) in percent, and the same per ' +
-    'responsible user and per pipeline. dateFrom/dateTo are YYYY-MM-DD, both included; without them, the current month; days=N instead gives the last N days. ' +
-    'Only the matching leads are fetched (server-side filters), and the same period asked again within minutes is answered from cache. ' +
-    'The answer states the timezone and exact boundaries used.',
+    'Sales over whole days in the account timezone: new, won, lost, revenue, average, conversion, by user, pipeline.',
   kind: 'read',
   input: z
     .object({
-      dateFrom: isoDate.optional().describe('First day, YYYY-MM-DD (included). Default: the first day of dateTo\'s month, or of the current month.'),
-      dateTo: isoDate.optional().describe('Last day, YYYY-MM-DD (included). Default: today in the account timezone.'),
-      days: z
-        .number()
-        .int()
-        .min(1)
-        .max(366)
-        .optional()
-        .describe('Instead of dateFrom/dateTo: the last N days, today included (e.g. 30).'),
+      dateFrom: isoDate.optional().describe('Default: 1st of month'),
+      dateTo: isoDate.optional().describe('Default: today'),
+      days: z.number().int().min(1).max(366).optional().describe('Last N days, instead of dates'),
     })
     .strict()
     .superRefine((args, ctx) => {

@@ -20,11 +20,9 @@ function summarise(user: User & { lang?: string; rights?: { group_id?: number | 
 
 export default defineTool({
   name: 'get_users',
-  title: 'List users',
+  title: 'Users',
   description:
-    'Lists the people who work in the Kommo account: id, name, e-mail, whether they are an admin and still active, group and role ids. ' +
-    'Use it to turn responsible_user_id values into names, or to find the id to assign a lead or task to. ' +
-    'Kommo allows this only to admin tokens.',
+    "The account's users (id, name, e-mail, admin, active): names for responsible_user_id, assignees.",
   kind: 'read',
   input: z.object({}).strict(),
   async run(_args, { kommo, signal }) {

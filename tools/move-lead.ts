@@ -5,7 +5,7 @@ import type { ReferenceData } from '../src/kommo/reference.js';
 import { LOST_STATUS_ID, WON_STATUS_ID, type Lead, type Pipeline } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';
-import { pipelineId, recordId, statusId } from './schemas.js';
+import { lossReasonId, pipelineId, recordId, statusId } from './schemas.js';
 
 /** Where a lead sits, named for a person: ids plus the pipeline and stage names. */
 interface Place {
@@ -64,19 +64,16 @@ function unknownTarget(pipelines: Pipeline[], status_id: number, pipeline_id: nu
 
 export default defineTool({
   name: 'move_lead',
-  title: 'Move a lead to another stage',
+  title: 'Move lead',
   description:
-    'Moves one lead (deal) to another stage (status), possibly in another pipeline, and reports where it came from and where it is now. ' +
-    'Stage ids come from get_pipelines; 142 = Closed - won and 143 = Closed - lost exist in every pipeline (the lead stays in its ' +
-    'pipeline unless pipeline_id says otherwise). pipeline_id is optional: the pipeline holding the stage is found automatically. ' +
-    'With 143, loss_reason_id (from get_loss_reasons) records why the deal was lost.',
+    'Moves a lead to a stage, finding its pipeline if omitted; says from/to. Lost (143) takes loss_reason_id.',
   kind: 'write',
   input: z
     .object({
       lead_id: recordId('Lead id'),
       status_id: statusId,
       pipeline_id: pipelineId.optional(),
-      loss_reason_id: recordId('Loss reason id, from get_loss_reasons; only with status_id 143 (Closed - lost)').optional(),
+      loss_reason_id: lossReasonId.optional(),
     })
     .strict()
     .refine((args) => args.loss_reason_id === undefined || args.status_id === LOST_STATUS_ID, {

@@ -12,19 +12,17 @@ export function notePinningTool(action: 'pin' | 'unpin'): AnyTool {
   const pinned = action === 'pin';
   return defineTool({
     name: `${action}_note`,
-    title: pinned ? 'Pin a note' : 'Unpin a note',
+    title: pinned ? 'Pin note' : 'Unpin note',
     description: pinned
-      ? 'Pins a note to the top of the timeline of its lead, contact or company. Note ids come from get_notes (or add_note). ' +
-        'Pinning an already pinned note changes nothing.'
-      : 'Unpins a pinned note, so it returns to its place in the timeline. Note ids come from get_notes. ' +
-        'Unpinning a note that is not pinned changes nothing.',
+      ? "Pins a note to the top of its record's timeline (ids from get_notes); pinning twice is harmless."
+      : 'Unpins a note, back to its place in the timeline (ids from get_notes); unpinning twice is harmless.',
     kind: 'write',
     annotations: { idempotentHint: true },
     verify: ({ entity_type }) => `call get_notes for the ${NOUN[entity_type]} the note belongs to and look at whether it is pinned`,
     input: z
       .object({
-        entity_type: entityType.describe('Kind of record the note belongs to: "leads", "contacts" or "companies".'),
-        note_id: recordId('Note id, from get_notes'),
+        entity_type: entityType,
+        note_id: recordId('From get_notes'),
       })
       .strict(),
     describe: async ({ entity_type, note_id }) =>

@@ -7,12 +7,12 @@ import { z } from 'zod';
 export const MAX_NAME = 255;
 export const MAX_TEXT = 10_000;
 
-export const recordId = (what: string) =>
-  z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe(`${what} (positive integer id from Kommo).`);
+/** A Kommo id; the JSON Schema says "integer, minimum 1", so the description only says whose id. */
+export const recordId = (what: string) => z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe(what);
 
 export const entityType = z
   .enum(['leads', 'contacts', 'companies'])
-  .describe('Kind of record: "leads", "contacts" or "companies".');
+  .describe('Record type');
 
 export const limit = z
   .number()
@@ -20,16 +20,16 @@ export const limit = z
   .min(1)
   .max(250)
   .optional()
-  .describe('Records per page, 1 to 250 (Kommo maximum). Default 50.');
+  .describe('Default 50');
 
-export const page = z.number().int().min(1).max(10_000).optional().describe('Page number, starting at 1. Default 1.');
+export const page = z.number().int().min(1).optional().describe('Default 1');
 
 export const price = z
   .number()
   .int()
   .min(0)
   .max(1_000_000_000_000)
-  .describe("Deal value as a whole number in the account's currency (no cents).");
+  .describe('Account currency');
 
 export const leadName = z.string().trim().min(1).max(MAX_NAME);
 
@@ -39,10 +39,13 @@ export const longText = (what: string) => z.string().trim().min(1).max(MAX_TEXT)
 /** Free-text search as Kommo's `query` parameter understands it. */
 export const searchQuery = (what: string) => z.string().trim().min(1).max(MAX_NAME).optional().describe(what);
 
-export const pipelineId = recordId('Pipeline id, from get_pipelines');
-export const statusId = recordId('Stage (status) id, from get_pipelines; 142 = Closed - won and 143 = Closed - lost exist in every pipeline');
-export const botId = recordId('Salesbot id, shown in Kommo under Settings > Salesbot');
-export const responsibleUserId = recordId('Id of the responsible user, from get_users');
+export const pipelineId = recordId('From get_pipelines');
+export const statusId = recordId('From get_pipelines');
+export const botId = recordId('Settings > Salesbot');
+export const responsibleUserId = recordId('From get_users');
+export const lossReasonId = recordId('From get_loss_reasons');
+/** The record a note, task or Salesbot run belongs to, of the kind `entity_type` names. */
+export const entityId = recordId('Record id');
 
 /** A calendar date written YYYY-MM-DD that really exists (no 2026-02-30). */
 export const isoDate = z
@@ -51,7 +54,8 @@ export const isoDate = z
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, 'Not a real calendar date.');
+  }, 'Not a real calendar date.')
+  .meta({ format: 'date' });
 
 /** First and last second (unix seconds) of a YYYY-MM-DD day in UTC. */
 export function utcDayBounds(day: string): { from: number; to: number } {
@@ -104,6 +108,6 @@ export const unixTime = (what: string) =>
       }
       return seconds;
     })
-    .describe(`${what}: unix seconds (e.g. 1772377200) or an ISO 8601 date-time with a zone (e.g. "2026-03-01T15:00:00-03:00").`);
+    .describe(`${what}: unix s or ISO 8601 with zone`);
 
 export const paging = { limit, page };

@@ -3,29 +3,26 @@ import { describeLeadChange } from '../policy/approval-summary.js';
 import type { Lead } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';
-import { leadName, pipelineId, price, recordId, responsibleUserId, statusId } from './schemas.js';
+import { leadName, lossReasonId, pipelineId, price, recordId, responsibleUserId, statusId } from './schemas.js';
 
 const CHANGEABLE = ['name', 'price', 'status_id', 'pipeline_id', 'loss_reason_id', 'responsible_user_id'] as const;
 
 export default defineTool({
   name: 'update_lead',
-  title: 'Update a lead',
+  title: 'Edit lead',
   description:
-    'Changes fields of one lead (deal) and returns the lead as Kommo stored it. Pass the lead id and at least one of: name, price ' +
-    '(whole number in the account currency), status_id and pipeline_id (from get_pipelines), loss_reason_id (from get_loss_reasons), ' +
-    'responsible_user_id (from get_users). Values given overwrite the current ones; fields left out stay unchanged. ' +
-    'With status_id 142/143 (won/lost, present in every pipeline) also pass pipeline_id; move_lead does that for you and reports from/to.',
+    'Overwrites the given fields of a lead and returns it. For a new stage prefer move_lead.',
   kind: 'write',
   // Overwrites existing values: an agent should treat it as a change that loses the previous value.
   annotations: { destructiveHint: true },
   input: z
     .object({
       id: recordId('Lead id'),
-      name: leadName.describe('New lead name.').optional(),
+      name: leadName.describe('Lead name').optional(),
       price: price.optional(),
       status_id: statusId.optional(),
       pipeline_id: pipelineId.optional(),
-      loss_reason_id: recordId('Loss reason id, from get_loss_reasons; meaningful with status 143 (Closed - lost)').optional(),
+      loss_reason_id: lossReasonId.optional(),
       responsible_user_id: responsibleUserId.optional(),
     })
     .strict()
