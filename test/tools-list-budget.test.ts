@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ListToolsResult } from '@modelcontextprotocol/client';
-import { loadPolicyFile } from '../policy/store.js';
 import { startHarness, type Harness } from './harness.js';
 
 export const ORIGINAL_TOOLS_LIST_BYTES = 8_393;
@@ -21,7 +21,7 @@ let list: ListToolsResult;
 let json: string;
 
 before(async () => {
-  h = await startHarness({ policy: loadPolicyFile(DEFAULT_POLICY) });
+  h = await startHarness({ policy: JSON.parse(readFileSync(DEFAULT_POLICY, 'utf8')) as object });
   list = await h.client.listTools();
   json = JSON.stringify(list);
 });
