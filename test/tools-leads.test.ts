@@ -10,6 +10,8 @@ import { fails, get, kommoRequests, ok, patch, post, refused } from './tools-sup
 
 const MISSING = 999_999_999;
 const CLOSED = new Set([142, 143]);
+/** The read-back after a write asks for contacts, so the lead comes back in the get_leads shape. */
+const READ_BACK = { with: 'contacts' };
 
 let sandbox: Sandbox;
 let h: Harness;
@@ -186,7 +188,7 @@ describe('create_lead', () => {
     assert.ok(stored, 'the lead is in the store');
     assert.deepEqual(kommoRequests(h), [
       post('/api/v4/leads', [{ name: args.name, price: 4500, status_id: status.id, pipeline_id: pipeline.id, responsible_user_id: user.id }]),
-      get(`/api/v4/leads/${body.id}`),
+      get(`/api/v4/leads/${body.id}`, READ_BACK),
     ]);
     assert.equal(body.created, true);
     assert.equal(body.lead.id, body.id);
@@ -199,7 +201,7 @@ describe('create_lead', () => {
 
   test('only a name is needed', async () => {
     const body = await ok(h, 'create_lead', { name: '  Pedido Loja Sul  ' });
-    assert.deepEqual(kommoRequests(h), [post('/api/v4/leads', [{ name: 'Pedido Loja Sul' }]), get(`/api/v4/leads/${body.id}`)]);
+    assert.deepEqual(kommoRequests(h), [post('/api/v4/leads', [{ name: 'Pedido Loja Sul' }]), get(`/api/v4/leads/${body.id}`, READ_BACK)]);
     assert.equal(body.lead.name, 'Pedido Loja Sul');
   });
 
@@ -221,7 +223,7 @@ describe('update_lead', () => {
     const body = await ok(h, 'update_lead', { id: lead.id, name: 'Renamed deal', price: 1234, responsible_user_id: user.id });
     assert.deepEqual(kommoRequests(h), [
       patch(`/api/v4/leads/${lead.id}`, { name: 'Renamed deal', price: 1234, responsible_user_id: user.id }),
-      get(`/api/v4/leads/${lead.id}`),
+      get(`/api/v4/leads/${lead.id}`, READ_BACK),
     ]);
     assert.equal(body.updated, true);
     assert.equal(body.id, lead.id);
@@ -237,7 +239,7 @@ describe('update_lead', () => {
     const body = await ok(h, 'update_lead', { id: lead.id, status_id: 143, pipeline_id: lead.pipeline_id, loss_reason_id: reason.id });
     assert.deepEqual(kommoRequests(h), [
       patch(`/api/v4/leads/${lead.id}`, { status_id: 143, pipeline_id: lead.pipeline_id, loss_reason_id: reason.id }),
-      get(`/api/v4/leads/${lead.id}`),
+      get(`/api/v4/leads/${lead.id}`, READ_BACK),
     ]);
     assert.equal(body.lead.status_id, 143);
     assert.equal(body.lead.loss_reason_id, reason.id);
@@ -281,7 +283,7 @@ describe('move_lead', () => {
       get(`/api/v4/leads/${lead.id}`),
       get('/api/v4/leads/pipelines'),
       patch(`/api/v4/leads/${lead.id}`, { status_id: 142, pipeline_id: lead.pipeline_id }),
-      get(`/api/v4/leads/${lead.id}`),
+      get(`/api/v4/leads/${lead.id}`, READ_BACK),
     ]);
     assert.equal(body.moved, true);
     assert.equal(body.lead_id, lead.id);
@@ -311,7 +313,7 @@ describe('move_lead', () => {
       get(`/api/v4/leads/${lead.id}`),
       get('/api/v4/leads/pipelines'),
       patch(`/api/v4/leads/${lead.id}`, { status_id: stage.id, pipeline_id: other.id }),
-      get(`/api/v4/leads/${lead.id}`),
+      get(`/api/v4/leads/${lead.id}`, READ_BACK),
     ]);
     assert.deepEqual(body.to, { pipeline_id: other.id, pipeline: other.name, status_id: stage.id, status: stage.name });
     assert.equal(body.from.pipeline_id, lead.pipeline_id);

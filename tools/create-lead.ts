@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { KommoError } from '../src/errors.js';
-import type { Lead } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
-import { readBack } from './read-back.js';
+import { readBackLead } from './read-back.js';
 import { leadName, pipelineId, price, responsibleUserId, statusId } from './schemas.js';
 
 interface Created {
@@ -29,7 +28,7 @@ export default defineTool({
     const created = await kommo.post<Created>('/api/v4/leads', [args], { signal });
     const id = created?._embedded?.leads?.[0]?.id;
     if (id === undefined) throw new KommoError('Kommo accepted the lead but returned no id; check the account before retrying.', 200);
-    const lead = await readBack<Lead>(kommo, `/api/v4/leads/${id}`, { signal, log });
+    const lead = await readBackLead(kommo, id, { signal, log });
     return { created: true, id, lead };
   },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compactRecord } from '../src/kommo/compact.js';
 import { defineTool } from './define.js';
 import { listPage } from './listing.js';
 import { paging, searchQuery } from './schemas.js';
@@ -11,5 +12,5 @@ export default defineTool({
   kind: 'read',
   input: z.object({ ...paging, query: searchQuery('Name, phone or website') }).strict(),
   run: ({ limit, page, query }, { kommo, signal }) =>
-    listPage(kommo, { path: '/api/v4/companies', key: 'companies', limit, page, query: { query }, signal }),
+    listPage(kommo, { path: '/api/v4/companies', key: 'companies', limit, page, query: { query }, signal, shape: compactRecord }),
 });

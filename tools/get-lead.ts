@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Lead } from '../src/kommo/types.js';
+import { compactRecord } from '../src/kommo/compact.js';
 import { defineTool } from './define.js';
 import { recordId } from './schemas.js';
 
@@ -16,6 +17,6 @@ export default defineTool({
       signal,
       notFound: `Lead ${id}`,
     });
-    return { lead };
+    return { lead: compactRecord(lead) };
   },
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Query } from '../src/kommo/query.js';
+import { compactRecord } from '../src/kommo/compact.js';
 import { defineTool } from './define.js';
 import { listPage } from './listing.js';
 import { isoDate, paging, pipelineId, responsibleUserId, searchQuery, statusId, utcDayBounds } from './schemas.js';
@@ -71,6 +72,7 @@ export default defineTool({
         'filter[responsible_user_id]': args.responsible_user_id,
       },
       signal,
+      shape: compactRecord,
     });
   },
 });

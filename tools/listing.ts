@@ -15,6 +15,8 @@ export interface ListRequest {
   page?: number | undefined;
   query?: Query;
   signal: AbortSignal;
+  /** Turns each Kommo item into the shape the tool answers with (e.g. the compact record shape). */
+  shape?: (item: unknown) => unknown;
 }
 
 export async function listPage(kommo: KommoClient, req: ListRequest): Promise<Record<string, unknown>> {
@@ -25,7 +27,7 @@ export async function listPage(kommo: KommoClient, req: ListRequest): Promise<Re
     signal: req.signal,
   });
   return {
-    [req.key]: result.items,
+    [req.key]: req.shape ? result.items.map(req.shape) : result.items,
     page,
     limit,
     count: result.items.length,

@@ -4,7 +4,7 @@ import { InvalidArguments } from '../src/errors.js';
 import type { ReferenceData } from '../src/kommo/reference.js';
 import { LOST_STATUS_ID, WON_STATUS_ID, type Lead, type Pipeline } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
-import { readBack } from './read-back.js';
+import { readBackLead } from './read-back.js';
 import { lossReasonId, pipelineId, recordId, statusId } from './schemas.js';
 
 /** Where a lead sits, named for a person: ids plus the pipeline and stage names. */
@@ -90,7 +90,7 @@ export default defineTool({
     if (target === undefined) throw unknownTarget(pipelines, status_id, pipeline_id);
     const body = { status_id, pipeline_id: target, ...(loss_reason_id !== undefined && { loss_reason_id }) };
     await kommo.patch(`/api/v4/leads/${lead_id}`, body, { signal, notFound: `Lead ${lead_id}` });
-    const moved = await readBack<Lead>(kommo, `/api/v4/leads/${lead_id}`, { signal, log });
+    const moved = await readBackLead(kommo, lead_id, { signal, log });
     return {
       moved: true,
       lead_id,

@@ -4,6 +4,7 @@
  * (an error here would invite the agent to repeat a write that already happened).
  */
 import type { KommoClient } from '../src/kommo/client.js';
+import { compactRecord } from '../src/kommo/compact.js';
 import type { Query } from '../src/kommo/query.js';
 import type { Logger } from '../src/log.js';
 
@@ -18,4 +19,14 @@ export async function readBack<T>(
     opts.log.warn('read-back after write failed', { path, error: err instanceof Error ? err.name : 'unknown' });
     return null;
   }
+}
+
+/** A lead after a write, in the same compact shape (contacts included) as get_leads and get_lead. */
+export async function readBackLead(
+  kommo: KommoClient,
+  id: number,
+  opts: { signal: AbortSignal; log: Logger },
+): Promise<Record<string, unknown> | null> {
+  const lead = await readBack<unknown>(kommo, `/api/v4/leads/${id}`, { ...opts, query: { with: 'contacts' } });
+  return lead === null ? null : compactRecord(lead);
 }

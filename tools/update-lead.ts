@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { describeLeadChange } from '../policy/approval-summary.js';
-import type { Lead } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
-import { readBack } from './read-back.js';
+import { readBackLead } from './read-back.js';
 import { leadName, lossReasonId, pipelineId, price, recordId, responsibleUserId, statusId } from './schemas.js';
 
 const CHANGEABLE = ['name', 'price', 'status_id', 'pipeline_id', 'loss_reason_id', 'responsible_user_id'] as const;
@@ -33,7 +32,7 @@ export default defineTool({
   describe: ({ id, ...changes }, ctx) => describeLeadChange(id, changes, ctx),
   async run({ id, ...changes }, { kommo, signal, log }) {
     await kommo.patch(`/api/v4/leads/${id}`, changes, { signal, notFound: `Lead ${id}` });
-    const lead = await readBack<Lead>(kommo, `/api/v4/leads/${id}`, { signal, log });
+    const lead = await readBackLead(kommo, id, { signal, log });
     return { updated: true, id, lead };
   },
 });
