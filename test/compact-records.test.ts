@@ -60,7 +60,7 @@ function assertNothingEmpty(value: unknown, where: string): void {
   assert.ok(value !== null && value !== false && value !== '', `${where} is null, false or empty`);
   if (Array.isArray(value)) {
     assert.ok(value.length > 0, `${where} is an empty list`);
-    value.forEach((v, i) => assertNothingEmpty(v, `${where}[${i}]`));
+    for (const [i, v] of value.entries()) assertNothingEmpty(v, `${where}[${i}]`);
   } else if (typeof value === 'object') {
     assert.ok(Object.keys(value as object).length > 0, `${where} is an empty object`);
     for (const [k, v] of Object.entries(value as object)) assertNothingEmpty(v, `${where}.${k}`);

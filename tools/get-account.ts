@@ -5,7 +5,7 @@ export default defineTool({
   name: 'get_account',
   title: 'Account',
   description:
-    'Account name, currency, timezone, task types (cached 10 min): call it first to learn the units of all figures.',
+    'Account name, currency, timezone, task types: call it first to learn the units of all figures.',
   kind: 'read',
   input: z.object({}).strict(),
   async run(_args, { reference, signal }) {

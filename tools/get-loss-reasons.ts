@@ -5,7 +5,7 @@ export default defineTool({
   name: 'get_loss_reasons',
   title: 'Loss reasons',
   description:
-    'Reasons a lead can be lost for (cached 10 min): the loss_reason_id to pass when closing a lead as lost.',
+    'Reasons a lead can be lost for: the loss_reason_id to pass when closing a lead as lost.',
   kind: 'read',
   input: z.object({}).strict(),
   async run(_args, { reference, signal }) {

@@ -12,7 +12,7 @@ export default defineTool({
   name: 'get_pipelines',
   title: 'Pipelines',
   description:
-    'Pipelines and stages in board order (cached 10 min): the pipeline_id/status_id other tools take. 142 won, 143 lost.',
+    'Pipelines and stages in board order: the pipeline_id/status_id other tools take. 142 won, 143 lost.',
   kind: 'read',
   input: z.object({ pipeline_id: pipelineId.optional() }).strict(),
   async run({ pipeline_id }, { kommo, reference, signal }) {

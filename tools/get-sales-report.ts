@@ -15,7 +15,7 @@ export default defineTool({
     .object({
       dateFrom: isoDate.optional().describe('Default: 1st of month'),
       dateTo: isoDate.optional().describe('Default: today'),
-      days: z.number().int().min(1).max(366).optional().describe('Last N days, instead of dates'),
+      days: z.number().int().min(1).max(366).optional().describe('Last N days'),
     })
     .strict()
     .superRefine((args, ctx) => {
