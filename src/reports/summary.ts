@@ -65,11 +65,14 @@ export interface Figures {
 export interface LeadFilter {
   pipelineIds?: readonly number[];
   userIds?: readonly number[];
+  /** Leads in one of these stages now (a stage id is only unique within its pipeline). */
+  stages?: ReadonlyArray<{ pipelineId: number; statusId: number }>;
 }
 
 export function matchesFilter(lead: LeadFacts, filter: LeadFilter = {}): boolean {
   if (filter.pipelineIds && !filter.pipelineIds.includes(lead.pipeline_id)) return false;
   if (filter.userIds && !filter.userIds.includes(lead.responsible_user_id)) return false;
+  if (filter.stages && !filter.stages.some((s) => s.pipelineId === lead.pipeline_id && s.statusId === lead.status_id)) return false;
   return true;
 }
 

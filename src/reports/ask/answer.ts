@@ -8,13 +8,13 @@ import { PageProgress, throwIfCancelled, type ReportCall } from '../context.js';
 import { countOpen } from '../dashboard.js';
 import type { Freshness } from '../incremental-cache.js';
 import { inStageStream, readStreams } from '../leads-query.js';
-import { describePeriod, isoLocal, type Calendar, type Period } from '../period.js';
+import { contains, describePeriod, isoLocal, type Calendar, type Period } from '../period.js';
 import { nameOfPipeline, nameOfUser } from '../sales-report.js';
 import type { ReportServices, TaskFacts } from '../services.js';
 import { breakdown, figures, isNewIn, isOpen, matchesFilter, toFacts, type Breakdown, type LeadFacts, type LeadFilter } from '../summary.js';
-import { parseQuestion, type Intent, type Metric, type NamedStage, type Understood } from './intent.js';
+import { parseQuestion, type Intent, type LeadAttribute, type Metric, type NamedStage, type Understood } from './intent.js';
 import { resolvePeriod, type PeriodSpec } from './period-parse.js';
-import { Words } from './render.js';
+import { Words, type LeadItem, type ScopeNames } from './render.js';
 
 const MAX_LISTED = 10;
 
@@ -70,7 +70,7 @@ function intentName(intent: Intent): string {
     case 'tasks':
       return `tasks_${intent.which}`;
     case 'lookup':
-      return `lookup_${intent.entity}`;
+      return intent.attribute ? `lead_${intent.attribute}` : `lookup_${intent.entity}`;
     default:
       return intent.kind;
   }
@@ -83,11 +83,12 @@ async function answer(ctx: AnswerContext): Promise<Record<string, unknown>> {
       return lookup(ctx, intent);
     case 'tasks':
       return tasks(ctx, intent);
-    case 'stage':
     case 'total':
       return currentCount(ctx, intent.kind);
+    // With a period, leads "in a stage" or "open" are those created in it that are there now.
+    case 'stage':
     case 'open':
-      return ctx.parsed.period ? openCreatedIn(ctx) : currentCount(ctx, 'open');
+      return ctx.parsed.period ? openCreatedIn(ctx) : currentCount(ctx, intent.kind);
     case 'ranking':
       return intent.metric === 'open' ? rankingNow(ctx, intent) : rankingInPeriod(ctx, intent);
     default:
@@ -111,15 +112,21 @@ function periodOf(ctx: AnswerContext): ResolvedPeriod {
   return { period: resolved.period, spec: resolved.spec, defaulted: ctx.parsed.period === undefined };
 }
 
+/** Every filter the question named (and the answer reports): pipelines, responsible users, stages. */
 function filterOf(ctx: AnswerContext): LeadFilter {
   return {
     ...(ctx.parsed.pipelines.length > 0 && { pipelineIds: ctx.parsed.pipelines.map((p) => p.id) }),
     ...(ctx.parsed.users.length > 0 && { userIds: ctx.parsed.users.map((u) => u.id) }),
+    ...(ctx.parsed.stages.length > 0 && { stages: ctx.parsed.stages.map(({ pipelineId, statusId }) => ({ pipelineId, statusId })) }),
   };
 }
 
-function scopeNames(ctx: AnswerContext): { pipelines: string[]; users: string[] } {
-  return { pipelines: ctx.parsed.pipelines.map((p) => p.name), users: ctx.parsed.users.map((u) => u.name) };
+function scopeNames(ctx: AnswerContext): ScopeNames {
+  return {
+    pipelines: ctx.parsed.pipelines.map((p) => p.name),
+    users: ctx.parsed.users.map((u) => u.name),
+    stages: ctx.parsed.stages.map((s) => `${s.name} (${s.pipelineName})`),
+  };
 }
 
 function periodInfo(ctx: AnswerContext, p: ResolvedPeriod): Record<string, unknown> {
@@ -265,12 +272,13 @@ function openStagesOf(ctx: AnswerContext): NamedStage[] {
 
 async function currentCount(ctx: AnswerContext, kind: 'stage' | 'total' | 'open'): Promise<Record<string, unknown>> {
   const w = ctx.words;
-  const stages = kind === 'stage' ? ctx.parsed.stages : kind === 'open' && ctx.parsed.pipelines.length > 0 ? openStagesOf(ctx) : [];
+  const stages = ctx.parsed.stages.length > 0 ? ctx.parsed.stages : kind === 'open' && ctx.parsed.pipelines.length > 0 ? openStagesOf(ctx) : [];
   const current = await currentLeads(ctx, stages);
   const filter = filterOf(ctx);
   const selected = current.leads.filter((l) => matchesFilter(l, filter) && (kind !== 'open' || isOpen(l)));
   const value = selected.length;
-  const scope = w.scope(scopeNames(ctx));
+  // The stage is already in the sentence for a stage count.
+  const scope = w.scope(kind === 'stage' ? { ...scopeNames(ctx), stages: [] } : scopeNames(ctx));
   let text: string;
   if (kind === 'stage') {
     const names = ctx.parsed.stages.map((s) => `${s.name} (${s.pipelineName})`).join(', ');
@@ -282,11 +290,7 @@ async function currentCount(ctx: AnswerContext, kind: 'stage' | 'total' | 'open'
   } else {
     text = `${w.metricName(kind)}${scope}: ${w.number(value)}.`;
   }
-  const interpretation =
-    w.interpretation({ kind } as Intent) +
-    (kind === 'stage' ? '' : w.scopeNote(scopeNames(ctx))) +
-    (ctx.parsed.period && kind !== 'total' ? w.ignoredPeriodNote() : '') +
-    freshnessNote(ctx, current.source);
+  const interpretation = w.interpretation({ kind } as Intent) + (kind === 'stage' ? '' : w.scopeNote(scopeNames(ctx))) + freshnessNote(ctx, current.source);
   const byStage = kind === 'stage' && ctx.parsed.stages.length > 1
     ? ctx.parsed.stages.map((s) => ({ pipeline_id: s.pipelineId, status_id: s.statusId, name: s.name, leads: selected.filter((l) => l.pipeline_id === s.pipelineId && l.status_id === s.statusId).length }))
     : undefined;
@@ -382,9 +386,11 @@ async function rankingNow(ctx: AnswerContext, intent: Extract<Intent, { kind: 'r
   const w = ctx.words;
   const current = await currentLeads(ctx, []);
   const filter = filterOf(ctx);
+  // With a period: the open leads created in it.
+  const created = ctx.parsed.period ? periodOf(ctx) : undefined;
   const counts = new Map<number, number>();
   for (const lead of current.leads) {
-    if (!isOpen(lead) || !matchesFilter(lead, filter)) continue;
+    if (!isOpen(lead) || !matchesFilter(lead, filter) || (created && !isNewIn(created.period, lead))) continue;
     const key = intent.by === 'user' ? lead.responsible_user_id : lead.pipeline_id;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
@@ -402,11 +408,13 @@ async function rankingNow(ctx: AnswerContext, intent: Extract<Intent, { kind: 'r
     en: `Ranking by ${intent.by === 'user' ? 'responsible user' : 'pipeline'} — open leads now${w.scope(scopeNames(ctx))}:`,
   });
   const lines = ranking.slice(0, MAX_LISTED).map((r) => `${r.position}. ${r.name} — ${w.number(r.value)}`);
-  const interpretation = w.interpretation(intent) + ' ' + w.interpretation({ kind: 'open' }) + freshnessNote(ctx, current.source);
+  const interpretation =
+    w.interpretation(intent) + ' ' + w.interpretation({ kind: 'open' }) + (created ? w.createdInPeriodNote(created.spec, created.period) : '') + freshnessNote(ctx, current.source);
   return {
     answer: `${head}\n${lines.join('\n')}\n${interpretation}`,
     value: ranking[0]?.value ?? null,
     unit: 'ranking',
+    ...(created && { period: periodInfo(ctx, created) }),
     interpretation,
     data: { ranking, leader: ranking[0] ?? null },
     source: current.source,
@@ -438,11 +446,15 @@ async function openTasks(ctx: AnswerContext): Promise<{ tasks: TaskFacts[]; sour
 
 async function tasks(ctx: AnswerContext, intent: Extract<Intent, { kind: 'tasks' }>): Promise<Record<string, unknown>> {
   const w = ctx.words;
-  const { tasks: open, source } = await openTasks(ctx);
+  const fetched = await openTasks(ctx);
+  const source = fetched.source;
+  // With a period: the tasks due in it.
+  const due = ctx.parsed.period ? periodOf(ctx) : undefined;
+  const open = due ? fetched.tasks.filter((t) => contains(due.period, t.complete_till)) : fetched.tasks;
   const nowSec = Math.floor(ctx.call.now() / 1000);
   const overdue = open.filter((t) => t.complete_till < nowSec);
-  const scope = w.scope({ pipelines: [], users: ctx.parsed.users.map((u) => u.name) });
-  const interpretation = w.interpretation(intent) + freshnessNote(ctx, source) + (ctx.parsed.period ? w.ignoredPeriodNote() : '');
+  const scope = w.scope({ pipelines: [], users: ctx.parsed.users.map((u) => u.name), stages: [] });
+  const interpretation = w.interpretation(intent) + (due ? w.dueInPeriodNote(due.spec, due.period) : '') + freshnessNote(ctx, source);
   if (intent.byUser) {
     const rows = new Map<number, { open: number; overdue: number }>();
     for (const t of open) {
@@ -467,6 +479,7 @@ async function tasks(ctx: AnswerContext, intent: Extract<Intent, { kind: 'tasks'
       answer: `${head}\n${lines.join('\n')}\n${interpretation}`,
       value: ranking[0]?.[key] ?? null,
       unit: 'ranking',
+      ...(due && { period: periodInfo(ctx, due) }),
       interpretation,
       data: { ranking, open: open.length, overdue: overdue.length },
       source,
@@ -496,6 +509,7 @@ async function tasks(ctx: AnswerContext, intent: Extract<Intent, { kind: 'tasks'
     answer: `${text}\n${interpretation}`,
     value,
     unit: 'tasks',
+    ...(due && { period: periodInfo(ctx, due) }),
     interpretation,
     data: { open: open.length, overdue: overdue.length, as_of: isoLocal(ctx.calendar.timezone, nowSec) },
     source,
@@ -556,10 +570,27 @@ async function lookup(ctx: AnswerContext, intent: Extract<Intent, { kind: 'looku
         });
   const lines = items.map((item) =>
     'price' in item
-      ? `#${item.id} ${item.name} — ${w.money(item.price)}, ${item.status_name ?? item.status_id} (${item.pipeline_name ?? item.pipeline_id}), ${item.responsible_user_name}`
+      ? `#${item.id} ${item.name} — ${w.money(item.price)}, ${item.status_name ?? item.status_id} (${item.pipeline_name ?? item.pipeline_id}), ${item.responsible_user_name}` +
+        `, ${w.t({ pt: 'criado', es: 'creado', en: 'created' })} ${localMinute(item.created_at)}` +
+        (item.closed_at ? `, ${w.t({ pt: 'fechado', es: 'cerrado', en: 'closed' })} ${localMinute(item.closed_at)}` : '')
       : `#${item.id} ${item.name}${item.phones.length ? ` — ${item.phones.join(', ')}` : ''}${item.emails.length ? `, ${item.emails.join(', ')}` : ''}, ${item.responsible_user_name}`,
   );
   const interpretation = w.interpretation(intent);
+  const attribute = intent.attribute;
+  if (attribute && intent.entity === 'leads') {
+    // One lead's attribute: the sentence that answers it, then the lead's other facts.
+    const leads = items as LeadItem[];
+    const sentences = leads.map((item) => w.leadAttribute(attribute, item));
+    const value = leads.length === 1 ? attributeValue(attribute, leads[0]!) : null;
+    const answered = leads.length === 0 ? head : sentences.join('\n');
+    return {
+      answer: `${answered}${lines.length ? '\n' + lines.join('\n') : ''}\n${interpretation}`,
+      value,
+      unit: attribute === 'value' ? 'currency' : attribute === 'created' || attribute === 'closed' ? 'date' : 'name',
+      interpretation,
+      data: { query: intent.name, attribute, leads: items, has_more: page.hasNext },
+    };
+  }
   return {
     answer: `${head}${lines.length ? '\n' + lines.join('\n') : ''}\n${interpretation}`,
     value: items.length,
@@ -567,6 +598,29 @@ async function lookup(ctx: AnswerContext, intent: Extract<Intent, { kind: 'looku
     interpretation,
     data: { query: intent.name, [intent.entity]: items, has_more: page.hasNext },
   };
+}
+
+/** The answer's `value`: the attribute itself (a local day YYYY-MM-DD for dates). */
+function attributeValue(attribute: LeadAttribute, item: LeadItem): string | number | null {
+  switch (attribute) {
+    case 'stage':
+      return item.status_name;
+    case 'pipeline':
+      return item.pipeline_name;
+    case 'value':
+      return item.price;
+    case 'responsible':
+      return item.responsible_user_name;
+    case 'created':
+      return item.created_at.slice(0, 10);
+    case 'closed':
+      return item.closed_at ? item.closed_at.slice(0, 10) : null;
+  }
+}
+
+/** "2026-03-05T14:07:00-03:00" → "2026-03-05 14:07". */
+function localMinute(iso: string): string {
+  return iso.slice(0, 16).replace('T', ' ');
 }
 
 function fieldValues(contact: Contact, code: string): string[] {

@@ -8,7 +8,7 @@
 import { WON_STATUS_ID, LOST_STATUS_ID } from '../../kommo/types.js';
 import { detectLanguage, isCommonWord, type Language } from './language.js';
 import { parsePeriod, type PeriodSpec } from './period-parse.js';
-import { find, findWords, has, maskRange, nameWords, tokenize, View, type Token } from './text.js';
+import { find, findWords, has, maskRange, nameWords, normalizeWord, tokenize, View, type Token } from './text.js';
 
 export type Metric = 'new' | 'won' | 'lost' | 'revenue' | 'average' | 'conversion' | 'open';
 
@@ -27,7 +27,10 @@ export type Intent =
   | { kind: 'total' }
   | { kind: 'ranking'; by: 'user' | 'pipeline'; metric: Metric }
   | { kind: 'tasks'; which: 'overdue' | 'open' | 'both'; byUser: boolean }
-  | { kind: 'lookup'; entity: 'leads' | 'contacts'; name: string };
+  | { kind: 'lookup'; entity: 'leads' | 'contacts'; name: string; attribute?: LeadAttribute };
+
+/** What a question about one lead asks: "Em que etapa está o lead "X"?" → stage. */
+export type LeadAttribute = 'stage' | 'pipeline' | 'value' | 'responsible' | 'created' | 'closed';
 
 export interface Vocabulary {
   pipelines: ReadonlyArray<{ id: number; name: string; statuses: ReadonlyArray<{ id: number; name: string }> }>;
@@ -60,7 +63,17 @@ export interface Understood {
   users: NamedUser[];
 }
 
-export type NotUnderstoodReason = 'no_intent' | 'unknown_name' | 'no_lookup_name' | 'bad_date' | 'unsupported_period' | 'empty';
+export type NotUnderstoodReason =
+  | 'no_intent'
+  | 'unknown_name'
+  | 'no_lookup_name'
+  | 'bad_date'
+  | 'unsupported_period'
+  | 'empty'
+  /** A stage named for a won / lost figure: Kommo does not record the stage a deal was closed from. */
+  | 'stage_of_closed'
+  /** A pipeline or stage named for tasks, which belong to no pipeline. */
+  | 'tasks_by_pipeline';
 
 export interface NotUnderstood {
   understood: false;
@@ -118,8 +131,15 @@ const NOT_NAMES = new Set(
 );
 
 export function parseQuestion(question: string, vocab: Vocabulary): Parsed {
+  const text = question.slice(0, 500);
+  const attributeLookup = parseAttributeLookup(text);
+  if (attributeLookup) {
+    // The language of the sentence, not of the lead's name ("Ampliación …" in a Portuguese question).
+    const language = detectLanguage(text.replace(QUOTED, ' '));
+    return { understood: true, language, intent: attributeLookup, period: undefined, pipelines: [], stages: [], users: [] };
+  }
   const language = detectLanguage(question);
-  const tokens = tokenize(question.slice(0, 500));
+  const tokens = tokenize(text);
   if (tokens.length === 0) return { understood: false, language, reason: 'empty' };
 
   const lookup = parseLookup(tokens);
@@ -140,7 +160,58 @@ export function parseQuestion(question: string, vocab: Vocabulary): Parsed {
 
   const unknown = unknownName(tokens);
   if (unknown) return { understood: false, language, reason: 'unknown_name', detail: unknown };
+  // Filters that cannot apply to the figure: refuse rather than answer for a broader set.
+  if (stages.length > 0 && readsClosedDeals(intent)) {
+    return { understood: false, language, reason: 'stage_of_closed', detail: stages.map((s) => s.name).join(', ') };
+  }
+  if (intent.kind === 'tasks' && (pipelines.length > 0 || stages.length > 0)) {
+    return { understood: false, language, reason: 'tasks_by_pipeline', detail: [...pipelines, ...stages].map((n) => n.name).join(', ') };
+  }
   return { understood: true, language, intent, period: period.spec, pipelines, stages, users };
+}
+
+/**
+ * Figures made of won or lost deals. A lead won or lost is in stage 142 / 143 now, and Kommo's lead
+ * does not say which stage it was in before, so "lost in stage Negociação" cannot be counted.
+ */
+function readsClosedDeals(intent: Intent): boolean {
+  switch (intent.kind) {
+    case 'count':
+      return intent.metric !== 'new';
+    case 'summary':
+    case 'revenue':
+    case 'average':
+    case 'conversion':
+      return true;
+    case 'ranking':
+      return intent.metric !== 'new' && intent.metric !== 'open';
+    default:
+      return false;
+  }
+}
+
+// ---- one lead's attribute: a quoted name after a lead word, and what is asked about it ----
+
+const QUOTED = /["“«]([^"”»]{1,200})["”»]/;
+const LEAD_WORD = /\b(leads?|deals?|negocios?|negócios?|oportunidades?|tratos?)\b/i;
+const ATTRIBUTES: ReadonlyArray<[LeadAttribute, RegExp]> = [
+  ['stage', /\b(etapa|fase|estagio|stage|status|coluna|columna|column)\b/],
+  ['pipeline', /\b(funil|embudo|pipeline|funnel)\b/],
+  ['value', /\b(valor|preco|precio|value|price|amount|monto|worth|vale)\b/],
+  ['responsible', /\b(responsavel|responsable|responsible|owner|dono|duena?o|quem|quien|who|vendedora?)\b/],
+  ['closed', /\b(fechad[oa]|fechou|fechamento|cerrad[oa]|cerro|cierre|closed|closing|ganho|ganad[oa]|perdid[oa]|won|lost)\b/],
+  ['created', /\b(criad[oa]|criou|criacao|cread[oa]|creo|creacion|created|creation|entrou|entro|cadastrad[oa])\b/],
+];
+
+function parseAttributeLookup(text: string): Extract<Intent, { kind: 'lookup' }> | undefined {
+  const quoted = QUOTED.exec(text);
+  if (!quoted) return undefined;
+  const name = quoted[1]!.trim();
+  const before = text.slice(0, quoted.index);
+  const rest = normalizeWord(`${before} ${text.slice(quoted.index + quoted[0].length)}`);
+  if (!name || !LEAD_WORD.test(before)) return undefined;
+  const attribute = ATTRIBUTES.find(([, re]) => re.test(rest))?.[0];
+  return attribute ? { kind: 'lookup', entity: 'leads', name, attribute } : undefined;
 }
 
 function detectIntent(
@@ -187,10 +258,8 @@ function detectIntent(
   if (counts.open) return { kind: 'open' };
   const closedKinds = (['new', 'won', 'lost'] as const).filter((k) => counts[k]);
   if (closedKinds.length > 1) return { kind: 'summary' };
-  if (closedKinds.length === 1) {
-    if (named.stages.length > 0 && closedKinds[0] === 'new') return { kind: 'stage' };
-    return { kind: 'count', metric: closedKinds[0]! };
-  }
+  // "New leads in stage X": created in the period and in that stage now (the stage filter applies).
+  if (closedKinds.length === 1) return { kind: 'count', metric: closedKinds[0]! };
   // "Closed" without won or lost: both, stated as such.
   if (is(CLOSED)) return { kind: 'count', metric: 'closed' };
   if (named.stages.length > 0) return { kind: 'stage' };

@@ -4,10 +4,33 @@
  */
 import type { Language } from './language.js';
 import type { PeriodSpec } from './period-parse.js';
-import type { Intent, Metric, NotUnderstoodReason } from './intent.js';
+import type { Intent, LeadAttribute, Metric, NotUnderstoodReason } from './intent.js';
 import type { Period } from '../period.js';
 
 const LOCALE: Record<Language, string> = { pt: 'pt-BR', es: 'es', en: 'en-US' };
+
+/** A lead as a lookup shows it (names resolved, dates local ISO 8601 in the account timezone). */
+export interface LeadItem {
+  id: number;
+  name: string;
+  price: number;
+  status_id: number;
+  status_name: string | null;
+  pipeline_id: number;
+  pipeline_name: string | null;
+  responsible_user_id: number;
+  responsible_user_name: string;
+  created_at: string;
+  closed_at: string | null;
+}
+
+/** The names of the filters a question named, as the answer states them. */
+export interface ScopeNames {
+  pipelines: string[];
+  users: string[];
+  /** "Negociação (Funil de vendas)". */
+  stages: string[];
+}
 
 export class Words {
   constructor(
@@ -103,22 +126,48 @@ export class Words {
     return `${this.periodLabel(spec, period)} (${days}, ${period.timezone})`;
   }
 
-  scope(filters: { pipelines: string[]; users: string[] }): string {
+  scope(filters: ScopeNames): string {
     const parts = [
       ...filters.pipelines.map((p) => `${this.t({ pt: 'funil', es: 'embudo', en: 'pipeline' })} ${p}`),
+      ...filters.stages.map((s) => `${this.t({ pt: 'etapa', es: 'etapa', en: 'stage' })} ${s}`),
       ...filters.users.map((u) => `${this.t({ pt: 'responsável', es: 'responsable', en: 'responsible user' })} ${u}`),
     ];
     return parts.length ? ` (${parts.join('; ')})` : '';
   }
 
-  scopeNote(filters: { pipelines: string[]; users: string[] }): string {
+  scopeNote(filters: ScopeNames): string {
     const where = filters.pipelines.length
       ? ''
       : this.t({ pt: ' Todos os funis.', es: ' Todos los embudos.', en: ' All pipelines.' });
     const who = filters.users.length
       ? ''
       : this.t({ pt: ' Todos os responsáveis.', es: ' Todos los responsables.', en: ' All responsible users.' });
-    return where + who;
+    const stage = filters.stages.length
+      ? this.t({
+          pt: ' Etapa = a etapa em que o lead está agora.',
+          es: ' Etapa = la etapa en la que está el lead ahora.',
+          en: ' Stage = the stage the lead is in now.',
+        })
+      : '';
+    return where + who + stage;
+  }
+
+  /** For counts of leads now, narrowed by a period: the leads created in it. */
+  createdInPeriodNote(spec: PeriodSpec, period: Period): string {
+    return this.t({
+      pt: ` Só os leads criados em ${this.periodPhrase(spec, period)}.`,
+      es: ` Solo los leads creados en ${this.periodPhrase(spec, period)}.`,
+      en: ` Only leads created in ${this.periodPhrase(spec, period)}.`,
+    });
+  }
+
+  /** For tasks, narrowed by a period: the tasks due in it. */
+  dueInPeriodNote(spec: PeriodSpec, period: Period): string {
+    return this.t({
+      pt: ` Só as tarefas com prazo em ${this.periodPhrase(spec, period)}.`,
+      es: ` Solo las tareas con plazo en ${this.periodPhrase(spec, period)}.`,
+      en: ` Only tasks due in ${this.periodPhrase(spec, period)}.`,
+    });
   }
 
   metricName(metric: Metric | 'closed' | 'total'): string {
@@ -194,6 +243,37 @@ export class Words {
     }
   }
 
+  /** The sentence answering one lead's attribute ("O lead “X” (#12) está na etapa Negociação do funil Funil de vendas."). */
+  leadAttribute(attribute: LeadAttribute, item: LeadItem): string {
+    const lead = this.t({ pt: `O lead “${item.name}” (#${item.id})`, es: `El lead “${item.name}” (#${item.id})`, en: `Lead “${item.name}” (#${item.id})` });
+    const stage = item.status_name ?? String(item.status_id);
+    const pipeline = item.pipeline_name ?? String(item.pipeline_id);
+    const day = (iso: string) => `${this.date(iso.slice(0, 10))} ${iso.slice(11, 16)}`;
+    switch (attribute) {
+      case 'stage':
+      case 'pipeline':
+        return this.t({
+          pt: `${lead} está na etapa ${stage} do funil ${pipeline}.`,
+          es: `${lead} está en la etapa ${stage} del embudo ${pipeline}.`,
+          en: `${lead} is in stage ${stage} of pipeline ${pipeline}.`,
+        });
+      case 'value':
+        return this.t({ pt: `${lead} vale ${this.money(item.price)}.`, es: `${lead} vale ${this.money(item.price)}.`, en: `${lead} is worth ${this.money(item.price)}.` });
+      case 'responsible':
+        return this.t({
+          pt: `O responsável pelo lead “${item.name}” (#${item.id}) é ${item.responsible_user_name}.`,
+          es: `El responsable del lead “${item.name}” (#${item.id}) es ${item.responsible_user_name}.`,
+          en: `The responsible user of lead “${item.name}” (#${item.id}) is ${item.responsible_user_name}.`,
+        });
+      case 'created':
+        return this.t({ pt: `${lead} foi criado em ${day(item.created_at)}.`, es: `${lead} se creó el ${day(item.created_at)}.`, en: `${lead} was created on ${day(item.created_at)}.` });
+      case 'closed':
+        return item.closed_at
+          ? this.t({ pt: `${lead} foi fechado em ${day(item.closed_at)} (etapa ${stage}).`, es: `${lead} se cerró el ${day(item.closed_at)} (etapa ${stage}).`, en: `${lead} was closed on ${day(item.closed_at)} (stage ${stage}).` })
+          : this.t({ pt: `${lead} ainda não foi fechado: está na etapa ${stage}.`, es: `${lead} aún no se cerró: está en la etapa ${stage}.`, en: `${lead} is not closed yet: it is in stage ${stage}.` });
+    }
+  }
+
   rankMetricName(metric: Metric): string {
     const names: Record<Metric, Record<Language, string>> = {
       revenue: { pt: 'receita de leads ganhos', es: 'ingresos de leads ganados', en: 'revenue from won leads' },
@@ -212,14 +292,6 @@ export class Words {
       pt: ' A pergunta não dizia o período: usei este mês.',
       es: ' La pregunta no indicaba el período: usé este mes.',
       en: ' The question named no period: I used this month.',
-    });
-  }
-
-  ignoredPeriodNote(): string {
-    return this.t({
-      pt: ' O período da pergunta não se aplica: esta contagem é do momento atual.',
-      es: ' El período de la pregunta no se aplica: este conteo es del momento actual.',
-      en: ' The period in the question does not apply: this count is as of now.',
     });
   }
 
@@ -251,6 +323,16 @@ export class Words {
         en: `I can't compute the period “${detail ?? ''}” (nor compare two periods in one question).`,
       },
       empty: { pt: 'A pergunta está vazia.', es: 'La pregunta está vacía.', en: 'The question is empty.' },
+      stage_of_closed: {
+        pt: `Não sei em que etapa estava um lead antes de ser ganho ou perdido (o Kommo não guarda isso no lead), então não posso filtrar ganhos, perdidos, receita ou conversão pela etapa “${detail ?? ''}”. Sem a etapa, ou para leads que estão nela agora, eu respondo.`,
+        es: `No sé en qué etapa estaba un lead antes de ganarse o perderse (Kommo no lo guarda en el lead), así que no puedo filtrar ganados, perdidos, ingresos o conversión por la etapa “${detail ?? ''}”. Sin la etapa, o para los leads que están en ella ahora, sí respondo.`,
+        en: `I can't tell which stage a lead was in before it was won or lost (Kommo does not keep that on the lead), so I can't filter won, lost, revenue or conversion by the stage “${detail ?? ''}”. Without the stage, or for leads in it now, I can answer.`,
+      },
+      tasks_by_pipeline: {
+        pt: `Tarefas não pertencem a um funil ou etapa, então não posso filtrá-las por “${detail ?? ''}”; por responsável ou prazo, sim.`,
+        es: `Las tareas no pertenecen a un embudo o etapa, así que no puedo filtrarlas por “${detail ?? ''}”; por responsable o plazo, sí.`,
+        en: `Tasks belong to no pipeline or stage, so I can't filter them by “${detail ?? ''}”; by responsible user or due date, I can.`,
+      },
     };
     const supported: Record<Language, string[]> = {
       pt: [
