@@ -67,7 +67,7 @@ export interface CompiledToolRule {
   /** The JSON path of what decided the action: `tools.x.action`, `tools.x`, `default`. */
   actionRule: string;
   reason?: string;
-  approval: { message?: string; timeoutMs: number };
+  approval: ApprovalSettings;
   mode: Mode;
   require: readonly CompiledCondition[];
   denyIf: readonly CompiledDenyIf[];
@@ -93,6 +93,17 @@ export interface PolicyHolder {
 }
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
+export const DEFAULT_MAX_PENDING_APPROVALS = 1;
+
+export interface ApprovalSettings {
+  message?: string;
+  timeoutMs: number;
+  /** Approval requests that may wait at once per grant (`approval.max_pending`). */
+  maxPending: number;
+}
+
+/** The approval settings of a tool that sets none. */
+export const DEFAULT_APPROVAL: ApprovalSettings = { timeoutMs: DEFAULT_APPROVAL_TIMEOUT_MS, maxPending: DEFAULT_MAX_PENDING_APPROVALS };
 
 /**
  * Validates and compiles; throws `PolicyError` naming the JSON path of the first problem.
@@ -139,7 +150,7 @@ function compileDocument(doc: PolicyDocument, toolArguments: ToolArguments, file
         listed: false,
         action: doc.default,
         actionRule: 'default',
-        approval: { timeoutMs: DEFAULT_APPROVAL_TIMEOUT_MS },
+        approval: DEFAULT_APPROVAL,
         mode,
         require: [],
         denyIf: [],
@@ -156,6 +167,7 @@ function compileDocument(doc: PolicyDocument, toolArguments: ToolArguments, file
       approval: {
         ...(rule.approval?.message && { message: rule.approval.message }),
         timeoutMs: (rule.approval?.timeout_s ?? DEFAULT_APPROVAL_TIMEOUT_MS / 1000) * 1000,
+        maxPending: rule.approval?.max_pending ?? DEFAULT_MAX_PENDING_APPROVALS,
       },
       mode: rule.mode ?? mode,
       require: (rule.require ?? []).map((c, i) => compileCondition(c, formatPath([...base, 'require', i]))),

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { CompiledLimit, CompiledPolicy, CompiledToolRule, Mode } from './compile.js';
 import type { CounterRequest } from './counter-store.js';
-import { DEFAULT_APPROVAL_TIMEOUT_MS } from './compile.js';
+import { DEFAULT_APPROVAL, type ApprovalSettings } from './compile.js';
 import { describeCondition, matches, resolvePath, UnjudgeableInput } from './conditions.js';
 
 /** Who is calling: the credential (grant) and the MCP session. */
@@ -48,7 +48,7 @@ export interface Admission {
   tool: string;
   rule: string;
   limits: LimitRequest[];
-  approval?: { message?: string; timeoutMs: number };
+  approval?: ApprovalSettings;
   mode: Mode;
 }
 
@@ -71,7 +71,7 @@ export function toolRule(policy: CompiledPolicy, tool: string): CompiledToolRule
       listed: false,
       action: policy.default,
       actionRule: 'default',
-      approval: { timeoutMs: DEFAULT_APPROVAL_TIMEOUT_MS },
+      approval: DEFAULT_APPROVAL,
       mode: policy.mode,
       require: [],
       denyIf: [],

@@ -21,6 +21,7 @@ export const MAX_WINDOW_SECONDS = 31_536_000;
 export const MAX_LIMIT = 1_000_000_000;
 export const MAX_REGEX_SOURCE = 1_000;
 export const MAX_APPROVAL_TIMEOUT_S = 3_600;
+export const MAX_PENDING_APPROVALS = 100;
 
 /** `args.` followed by dotted argument names or array indexes: `args.lead_id`, `args.items.0.id`. */
 export const ARG_PATH = /^args(\.[A-Za-z0-9_-]+)+$/;
@@ -118,6 +119,12 @@ const Approval = z.strictObject({
     .int('timeout_s must be a whole number of seconds')
     .min(1, 'timeout_s must be at least 1')
     .max(MAX_APPROVAL_TIMEOUT_S, `timeout_s must be at most ${MAX_APPROVAL_TIMEOUT_S}`)
+    .optional(),
+  max_pending: z
+    .number({ error: 'max_pending must be a whole number of approval requests, e.g. 1' })
+    .int('max_pending must be a whole number of approval requests, e.g. 1')
+    .min(1, 'max_pending must be at least 1; to block the tool use "action": "deny"')
+    .max(MAX_PENDING_APPROVALS, `max_pending must be at most ${MAX_PENDING_APPROVALS}`)
     .optional(),
 });
 
@@ -272,7 +279,7 @@ function checkCounters(policy: PolicyDocument): PolicyIssue[] {
 const KNOWN_KEYS = [
   '$schema', 'version', 'description', 'default', 'mode', 'hide', 'all_tools', 'tools', 'action', 'reason', 'approval',
   'require', 'deny_if', 'limits', 'conditions', 'on_deny', 'path', 'op', 'value', 'counter', 'window', 'max', 'scope',
-  'message', 'timeout_s',
+  'message', 'timeout_s', 'max_pending',
 ];
 
 function toIssues(issue: z.core.$ZodIssue): PolicyIssue[] {

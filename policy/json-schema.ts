@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { TOOL_KINDS, TOOL_NAMES } from '../tools/names.js';
-import { CONDITION_OPS, MAX_APPROVAL_TIMEOUT_S, MAX_LIMIT, MAX_WINDOW_SECONDS } from './format.js';
+import { CONDITION_OPS, MAX_APPROVAL_TIMEOUT_S, MAX_LIMIT, MAX_PENDING_APPROVALS, MAX_WINDOW_SECONDS } from './format.js';
 
 export function policyJsonSchema(): Record<string, unknown> {
   const condition = {
@@ -55,6 +55,13 @@ export function policyJsonSchema(): Record<string, unknown> {
         properties: {
           message: { type: 'string', minLength: 1, maxLength: 1000, description: 'Shown to the person above the call summary.' },
           timeout_s: { type: 'integer', minimum: 1, maximum: MAX_APPROVAL_TIMEOUT_S, default: 120 },
+          max_pending: {
+            type: 'integer',
+            minimum: 1,
+            maximum: MAX_PENDING_APPROVALS,
+            default: 1,
+            description: 'At most this many approval requests wait at once per client; more calls are refused (rate_limited) while a person is being asked.',
+          },
         },
       },
       mode,

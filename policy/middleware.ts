@@ -2,7 +2,7 @@
  * The call pipeline every tool goes through:
  *
  *   name gate (hidden / denied) → validate args → evaluate rules → reserve limits → approval
- *     → run → commit or roll back the reservation → audit line
+ *     → decide again under the policy then in force → run → commit or roll back → audit line
  *
  * Anything refused before `run` makes zero Kommo requests and costs no budget. Any unexpected
  * failure of the policy machinery refuses the call (`policy_denied`, rule "policy_error"): the
@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
+import { ApprovalDeclined, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
@@ -22,7 +22,7 @@ import { requestApproval, type ApprovalEvent, type ApprovalRequest, type Elicit 
 import { parseArguments } from './arguments.js';
 import { kommoAttempts, reachedKommo, writeMayHaveActed, writeOutcomeUnknown, type AttemptTracker, type KommoAttempt } from './attempts.js';
 import { argsSha256, noAudit, type AuditFields, type AuditSink } from './audit.js';
-import { ALLOW_ALL, type CompiledPolicy, type Mode, type PolicyHolder } from './compile.js';
+import { ALLOW_ALL, DEFAULT_APPROVAL, type CompiledPolicy, type Mode, type PolicyHolder } from './compile.js';
 import { LimiterUnavailable } from './counter-store.js';
 import { evaluate, gate, isListed, type Admission, type CallScope, type LimitRequest } from './evaluate.js';
 import { Limiter, type Refusal, type Reservation, type ReserveResult } from './limiter.js';
@@ -75,6 +75,8 @@ export class PolicyMiddleware {
   private readonly logger: Logger;
   private readonly attempts: AttemptTracker;
   private readonly approve: (request: ApprovalRequest) => Promise<void>;
+  /** Approval requests waiting for a person, per grant: when each one times out (limiter clock). */
+  private readonly pendingApprovals = new Map<string, number[]>();
 
   constructor(options: PolicyMiddlewareOptions = {}) {
     const policy = options.policy ?? ALLOW_ALL;
@@ -110,15 +112,21 @@ export class PolicyMiddleware {
     let result: CallToolResult;
     let failure: unknown;
     try {
-      const policy = this.holder.current; // one snapshot per call, even across a reload
+      const policy = this.holder.current; // one snapshot per call until a person has approved it
       const admission = this.admit(policy, tool, rawArgs, env.scope, record);
-      reservation = await this.reserve(tool, admission, record);
-      if (admission?.outcome === 'approval') {
-        if (admission.mode === 'enforce') {
+      if (admission?.outcome === 'approval' && admission.mode === 'enforce') {
+        // The wait slot is taken before anything else, so a refused call costs no reservation and no summary reads.
+        const release = this.takeApprovalSlot(tool, admission, env.scope, record);
+        try {
+          reservation = await this.reserve(tool, admission, record);
           await this.approve(this.approvalRequest(tool, admission, record, env));
-        } else {
-          this.wouldRefuse(tool, record, 'approval', admission.rule);
+        } finally {
+          release();
         }
+        if (this.holder.current !== policy) this.decideAgain(tool, record, env.scope);
+      } else {
+        reservation = await this.reserve(tool, admission, record);
+        if (admission?.outcome === 'approval') this.wouldRefuse(tool, record, 'approval', admission.rule);
       }
       reachedRun = true;
       const data = await this.attempts.run(record.attempts, () => tool.run(record.args!, env.toolContext));
@@ -197,6 +205,55 @@ export class PolicyMiddleware {
     return undefined;
   }
 
+  /**
+   * At most `approval.max_pending` approvals wait at once per grant: one person answers them, and
+   * an agent must not be able to queue prompts. Returns the release of the slot.
+   */
+  private takeApprovalSlot(tool: AnyTool, admission: Admission, scope: CallScope, record: CallRecord): () => void {
+    const { maxPending, timeoutMs } = admission.approval!;
+    const now = this.limiter.now();
+    const waiting = this.pendingApprovals.get(scope.grant) ?? [];
+    if (waiting.length >= maxPending) {
+      const rule = `tools.${tool.name}.approval.max_pending`;
+      record.decision = 'rate_limited';
+      record.rule = rule;
+      const retryAfterSeconds = Math.max(1, Math.ceil((Math.min(...waiting) - now) / 1000));
+      throw new RateLimited(
+        `${tool.name} was not made because a person is already being asked to approve ${waiting.length === 1 ? 'another call' : `${waiting.length} other calls`} for this client (at most ${maxPending} at once); wait for that answer, and retry in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'} at the latest.`,
+        { retryAfterSeconds, limit: maxPending, window: 'at once', remaining: 0, reason: 'approval_pending', rule },
+      );
+    }
+    const deadline = now + timeoutMs;
+    waiting.push(deadline);
+    this.pendingApprovals.set(scope.grant, waiting);
+    return () => {
+      const i = waiting.indexOf(deadline);
+      if (i >= 0) waiting.splice(i, 1);
+      if (waiting.length === 0 && this.pendingApprovals.get(scope.grant) === waiting) this.pendingApprovals.delete(scope.grant);
+    };
+  }
+
+  /**
+   * The policy was reloaded while a person was deciding: the approved call must still be allowed by
+   * the policy now in force (not hidden, not denied, conditions holding), or it is not made.
+   */
+  private decideAgain(tool: AnyTool, record: CallRecord, scope: CallScope): void {
+    const policy = this.holder.current;
+    const decision = evaluate(policy, tool.name, record.args!, scope);
+    if (decision.outcome !== 'deny') return;
+    if (decision.mode === 'dry_run') {
+      this.wouldRefuse(tool, record, 'deny', decision.rule);
+      return;
+    }
+    record.decision = 'deny';
+    record.rule = decision.rule;
+    throw new PolicyDenied(`The policy changed while this ${tool.name} call waited for approval, and the policy now in force refuses it: ${decision.message}`, {
+      rule: decision.rule,
+      tool: tool.name,
+      reason: 'policy_changed',
+    });
+  }
+
   /** Commits or gives back; a store failure here leaves the units taken (the safe side) and is logged. */
   private async settle(tool: AnyTool, reservation: Reservation, rollback: boolean): Promise<void> {
     try {
@@ -211,7 +268,7 @@ export class PolicyMiddleware {
   }
 
   private approvalRequest(tool: AnyTool, admission: Admission, record: CallRecord, env: CallEnv): ApprovalRequest {
-    const approval = admission.approval ?? { timeoutMs: 120_000 };
+    const approval = admission.approval ?? DEFAULT_APPROVAL;
     return {
       tool,
       args: record.args!,
@@ -285,7 +342,8 @@ export class PolicyMiddleware {
 /**
  * The refund rule: a failed call's units are given back only when Kommo provably did not act.
  *
- * - Refused before running (policy, limits, no approval): nothing was sent.
+ * - Refused before running (policy, limits, no approval): nothing was sent. Except a declined
+ *   approval: a person's decision is a real use, so an agent cannot ask again and again for free.
  * - Writes and executes: given back only when no write request left (refused locally, e.g. invalid
  *   arguments found on reading Kommo data; connection refused; unknown host; cancelled while queued)
  *   or Kommo answered it 429. A write that was sent and got a timeout, a 5xx, a broken connection or
@@ -294,7 +352,7 @@ export class PolicyMiddleware {
  *   the tool refused before asking; a read Kommo answered (404 included) counts.
  */
 export function shouldRollback(tool: AnyTool, failure: unknown, reachedRun: boolean, attempts: readonly KommoAttempt[]): boolean {
-  if (!reachedRun) return true;
+  if (!reachedRun) return !(failure instanceof ApprovalDeclined);
   if (tool.kind !== 'read') return !writeMayHaveActed(attempts);
   if (reachedKommo(attempts)) return false;
   if (failure instanceof KommoError) return failure.status === 0 || failure.status === 429 || failure.status >= 500;

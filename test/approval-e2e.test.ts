@@ -17,10 +17,10 @@ const POLICY = {
     update_lead: {
       action: 'approval',
       approval: { message: 'Lead changes need a person.', timeout_s: 1 },
-      // One update per hour: a refused approval must give its reservation back.
+      // One update per hour: an approval that was not given back must keep (decline) or return (no answer) its unit.
       limits: [{ counter: 'lead_updates', window: 'hour', max: 1, scope: 'global' }],
     },
-    run_salesbot: { action: 'approval', approval: { timeout_s: 30 } },
+    run_salesbot: { action: 'approval', approval: { timeout_s: 30, max_pending: 2 } },
   },
 };
 
@@ -116,7 +116,7 @@ describe('approval through MCP elicitation', () => {
     assert.ok(audit[2]!.kommoRequests >= 1);
   });
 
-  it('decline → approval_declined, zero writes, and the reservation is given back (max 1 still allows the next approved call)', async () => {
+  it('decline → approval_declined, zero writes, and the unit is kept (a decision is a use): the next call is rate_limited without asking', async () => {
     const answers: ElicitResult[] = [{ action: 'decline' }, approve()];
     const { h, audit, asked } = await start(() => answers.shift()!);
     const lead = openLead();
@@ -126,11 +126,12 @@ describe('approval through MCP elicitation', () => {
     assert.match(String(declined.body.message), /do not retry the same call unless they ask/);
     assert.deepEqual(writes(h), []);
     assert.deepEqual(events(audit), ['proposed', 'declined', 'result:approval_declined']);
+    assert.equal(audit[2]!.budget, 'kept');
 
-    const approved = await h.callJson('update_lead', { id: lead.id, price: 778 });
-    assert.equal(approved.isError, false, JSON.stringify(approved.body));
-    assert.equal(writes(h).length, 1);
-    assert.equal(asked.length, 2, 'the earlier decision is not reused: the person is asked again');
+    const again = await h.callJson('update_lead', { id: lead.id, price: 778 });
+    assert.equal(again.body.error, 'rate_limited');
+    assert.deepEqual(writes(h), []);
+    assert.equal(asked.length, 1, 'the person is not asked again within the window');
   });
 
   it('accept without an explicit "approve" counts as declined', async () => {
@@ -245,7 +246,7 @@ describe('approval through MCP elicitation', () => {
     assert.deepEqual(h.requests(), []);
   });
 
-  it('two pending approvals resolve independently, and other calls go on meanwhile', async () => {
+  it('two pending approvals (max_pending 2) resolve independently, and other calls go on meanwhile', async () => {
     const held = new Map<number, (result: ElicitResult) => void>();
     const { h, audit } = await start(
       (request) =>

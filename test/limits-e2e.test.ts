@@ -4,11 +4,14 @@
  * spent budget, a store that cannot be reached refuses limited calls, writes Kommo may have applied
  * keep their unit, and approvals are neither free nor endless.
  */
+import type { Client, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import assert from 'node:assert/strict';
 import { createServer as createNetServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { AuditRecord } from '../policy/audit.js';
-import { compilePolicy } from '../policy/compile.js';
+import { fileURLToPath } from 'node:url';
+import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
+import { loadPolicyFile } from '../policy/store.js';
 import { toolArguments } from '../tools/index.js';
 import { LimiterUnavailable, type CounterStore } from '../policy/counter-store.js';
 import { Limiter } from '../policy/limiter.js';
@@ -225,5 +228,132 @@ describe('a write Kommo may have applied keeps its unit', () => {
     for (let i = 0; i < 2; i++) assert.equal((await h.callJson('create_lead', { name: `Taken ${i}` })).isError, false);
     assert.equal((await h.callJson('create_lead', { name: 'Taken 2' })).body.error, 'rate_limited');
     assert.equal(leadPosts(h), 5);
+  });
+});
+
+/** A client that shows approval forms: `answer` decides each; every form is recorded. */
+function asking(answer: (request: ElicitRequest) => Promise<ElicitResult> | ElicitResult) {
+  const asked: ElicitRequest['params'][] = [];
+  return {
+    asked,
+    options: {
+      capabilities: { elicitation: { form: {} } },
+      setupClient: (client: Client) => {
+        client.setRequestHandler('elicitation/create', async (request) => {
+          asked.push(request.params);
+          return answer(request);
+        });
+      },
+    } satisfies HarnessOptions,
+  };
+}
+
+const approve = (): ElicitResult => ({ action: 'accept', content: { decision: 'approve' } });
+const botArgs = (i = 0) => ({ bot_id: sandbox.store.bots[0]!.id, entity_id: leads()[i]!.id, entity_type: 'leads' });
+
+describe('approvals are neither free nor endless', () => {
+  const SALESBOT_3_PER_MINUTE = {
+    version: '1',
+    default: 'allow',
+    tools: { run_salesbot: { action: 'approval', limits: [{ counter: 'bots', window: 'minute', max: 3, scope: 'grant' }] } },
+  };
+
+  test('a decline loop: 20 run_salesbot calls a person keeps declining → 3 prompts in the window, no run, the rest rate_limited', async () => {
+    const { asked, options } = asking(() => ({ action: 'decline' }));
+    const audit: AuditRecord[] = [];
+    const h = await start({ ...options, policy: SALESBOT_3_PER_MINUTE, now: () => T0, audit: (r) => audit.push(r) });
+    const codes = [];
+    for (let i = 0; i < 20; i++) codes.push((await h.callJson('run_salesbot', botArgs(i))).body.error);
+    assert.deepEqual(codes.slice(0, 3), ['approval_declined', 'approval_declined', 'approval_declined']);
+    assert.deepEqual(new Set(codes.slice(3)), new Set(['rate_limited']));
+    assert.equal(asked.length, 3, 'no more prompts than the limit per window');
+    assert.equal(h.requests().filter((r) => r.method === 'POST').length, 0);
+    assert.deepEqual(audit.filter((r) => r.code === 'approval_declined').map((r) => r.budget), ['kept', 'kept', 'kept']);
+  });
+
+  test('max_pending 1 (the default): while a person is asked, more calls get rate_limited at once with retryAfterSeconds and no summary reads', async () => {
+    const waiting: { answer?: (result: ElicitResult) => void } = {};
+    const { asked, options } = asking(() => new Promise<ElicitResult>((resolve) => (waiting.answer = resolve)));
+    const h = await start({ ...options, policy: SALESBOT_3_PER_MINUTE, now: () => T0 });
+    /** The answer function of the next form the client is shown, once it is shown. */
+    const nextPrompt = async (): Promise<(result: ElicitResult) => void> => {
+      while (!waiting.answer) await new Promise((resolve) => setTimeout(resolve, 5));
+      const answer = waiting.answer;
+      waiting.answer = undefined;
+      return answer;
+    };
+    const first = h.callJson('run_salesbot', botArgs(0));
+    const answerFirst = await nextPrompt();
+    const readsBefore = h.requests().length;
+    const flood = await Promise.all(Array.from({ length: 10 }, (_, i) => h.callJson('run_salesbot', botArgs(i + 1))));
+    for (const { body } of flood) {
+      assert.equal(body.error, 'rate_limited');
+      assert.equal(body.reason, 'approval_pending');
+      assert.equal(body.retryAfterSeconds, 120, 'at the latest when the pending request times out');
+      assert.equal(body.limit, 1);
+      assert.equal(body.rule, 'tools.run_salesbot.approval.max_pending');
+      assert.match(body.message as string, /^run_salesbot was not made because a person is already being asked to approve another call for this client \(at most 1 at once\)/);
+    }
+    assert.equal(h.requests().length, readsBefore, 'refused calls read nothing for a summary');
+    assert.equal(asked.length, 1);
+    answerFirst(approve());
+    assert.equal((await first).isError, false);
+    // The slot is free again, and the refused calls took nothing from the 3 per minute.
+    const second = h.callJson('run_salesbot', botArgs(1));
+    (await nextPrompt())(approve());
+    assert.equal((await second).isError, false);
+    assert.equal(h.requests().filter((r) => r.method === 'POST').length, 2);
+  });
+
+  const reloads: Array<{ name: string; after: object; rule: string }> = [
+    { name: 'hidden', after: { version: '1', default: 'allow', hide: ['run_salesbot'] }, rule: 'hide' },
+    { name: 'denied', after: { version: '1', default: 'allow', tools: { run_salesbot: { action: 'deny', reason: 'No bots today.' } } }, rule: 'tools.run_salesbot.action' },
+    {
+      name: 'its conditions failing',
+      after: {
+        version: '1',
+        default: 'allow',
+        tools: { run_salesbot: { action: 'approval', deny_if: [{ conditions: [{ path: 'args.entity_type', op: 'eq', value: 'leads' }], on_deny: 'Not on leads.' }] } },
+      },
+      rule: 'tools.run_salesbot.deny_if[0]',
+    },
+  ];
+  for (const reload of reloads) {
+    test(`a policy reloaded while the approval is pending (tool now ${reload.name}) → policy_denied after approval, no write`, async () => {
+      const holder: { current: CompiledPolicy } = { current: compilePolicy(SALESBOT_3_PER_MINUTE, toolArguments) };
+      const { options } = asking(() => {
+        holder.current = compilePolicy(reload.after, toolArguments);
+        return approve();
+      });
+      const h = await start({ ...options, policy: holder });
+      const result = await h.callJson('run_salesbot', botArgs(0));
+      assert.equal(result.body.error, 'policy_denied');
+      assert.equal(result.body.rule, reload.rule);
+      assert.equal(result.body.reason, 'policy_changed');
+      assert.match(result.body.message as string, /^The policy changed while this run_salesbot call waited for approval, and the policy now in force refuses it: /);
+      assert.equal(h.requests().filter((r) => r.method !== 'GET').length, 0);
+    });
+  }
+
+  test('the shipped default.json sets max_pending 1 on both Salesbot tools and says a declined approval counts', () => {
+    const file = fileURLToPath(new URL('../../policy/default.json', import.meta.url));
+    const policy = loadPolicyFile(file, toolArguments);
+    for (const tool of ['run_salesbot', 'stop_salesbot']) {
+      assert.equal(policy.tools.get(tool)!.approval.maxPending, 1);
+      assert.match(policy.tools.get(tool)!.approval.message!, /Declining counts toward its limit/);
+    }
+    assert.match(policy.document.description!, /a declined approval counts as one of the 10/);
+    assert.match(policy.document.description!, /approval\.max_pending 1/);
+  });
+
+  test('a reload that still allows the call lets the approved call run', async () => {
+    const holder: { current: CompiledPolicy } = { current: compilePolicy(SALESBOT_3_PER_MINUTE, toolArguments) };
+    const { options } = asking(() => {
+      holder.current = compilePolicy({ version: '1', default: 'allow' }, toolArguments);
+      return approve();
+    });
+    const h = await start({ ...options, policy: holder });
+    assert.equal((await h.callJson('run_salesbot', botArgs(0))).isError, false);
+    assert.equal(h.requests().filter((r) => r.method === 'POST').length, 1);
   });
 });
