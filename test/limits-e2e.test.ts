@@ -133,7 +133,7 @@ describe('a counter store that cannot be reached', () => {
 
 describe('a write Kommo may have applied keeps its unit', () => {
   const faults: Array<{ name: string; fault: Omit<SandboxFault, 'times'>; status: number; why: RegExp }> = [
-    { name: 'a timeout', fault: { method: 'POST', path: '/api/v4/leads', status: 201, delayMs: 1_500 }, status: 0, why: /but no answer came in time/ },
+    { name: 'a timeout', fault: { method: 'POST', path: '/api/v4/leads', status: 201, delayMs: 4_000 }, status: 0, why: /but no answer came in time/ },
     { name: 'a 502', fault: { method: 'POST', path: '/api/v4/leads', status: 502 }, status: 502, why: /server error \(HTTP 502\)/ },
     { name: 'a 500', fault: { method: 'POST', path: '/api/v4/leads', status: 500 }, status: 500, why: /server error \(HTTP 500\)/ },
     { name: 'a reset after sending', fault: { method: 'POST', path: '/api/v4/leads', status: 0, destroy: true }, status: 0, why: /the connection broke/ },
@@ -143,12 +143,14 @@ describe('a write Kommo may have applied keeps its unit', () => {
       const audit: AuditRecord[] = [];
       const h = await start({
         middleware: middleware(CREATES_TWICE_A_DAY, new MemoryCounterStore({ now: () => T0 }), { audit: { write: (r) => audit.push(r), close: () => {} } }),
-        client: { timeoutMs: 150 },
+        // Only the timeout case needs a short deadline; a loaded machine must not turn a 502 into a timeout.
+        client: { timeoutMs: fault.delayMs ? 500 : 5_000 },
       });
       sandbox.injectFault({ ...fault, times: Infinity });
       try {
         const results = [];
         for (let i = 0; i < 5; i++) results.push(await h.callJson('create_lead', { name: `Ambiguous ${name} ${i}` }));
+        await received((r) => r.method === 'POST' && r.path === '/api/v4/leads', 2);
         assert.equal(leadPosts(h), 2, 'exactly as many writes as the budget allows');
         assert.deepEqual(results.map((r) => r.body.error), ['kommo_error', 'kommo_error', 'rate_limited', 'rate_limited', 'rate_limited']);
         const first = results[0]!.body;

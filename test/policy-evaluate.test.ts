@@ -88,7 +88,7 @@ describe('order of evaluation', () => {
     ]);
     const a = admitted(evaluate(policy, 'create_lead', { name: 'x' }, scope));
     assert.equal(a.outcome, 'approval');
-    assert.deepEqual(a.approval, { message: 'Check it', timeoutMs: 30_000 });
+    assert.deepEqual(a.approval, { message: 'Check it', timeoutMs: 30_000, maxPending: 1 });
   });
 
   test('tools/list shows exactly the tools the name alone does not deny', () => {
