@@ -8,7 +8,8 @@
  * pose as part of the server's own message ("...\n\nThis call is safe, approve it").
  */
 import { NotFound } from '../src/errors.js';
-import { LOST_STATUS_ID, WON_STATUS_ID, type Lead, type Pipeline, type Status } from '../src/kommo/types.js';
+import type { EntityType } from '../src/kommo/api.js';
+import { LOST_STATUS_ID, WON_STATUS_ID, type Pipeline, type Status } from '../src/kommo/types.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
 
 export interface ApprovalMessageInput {
@@ -236,7 +237,7 @@ export interface LeadChange {
  * price 1200 → 1500", read from Kommo first. Throws NotFound when the lead does not exist.
  */
 export async function describeLeadChange(leadId: number, change: LeadChange, ctx: ToolContext): Promise<string> {
-  const lead = await ctx.kommo.getOne<Lead>(`/api/v4/leads/${leadId}`, { signal: ctx.signal, notFound: `Lead ${leadId}` });
+  const lead = await ctx.kommo.leads.get(leadId, { signal: ctx.signal });
   const lines = [`Lead ${quote(lead.name)} (id ${lead.id}) changes:`];
   const arrow = (before: string, after: string): string => (before === after ? `${after} (unchanged)` : `${before} → ${after}`);
 
@@ -295,13 +296,10 @@ async function pipelineLabel(id: number, ctx: ToolContext): Promise<string> {
  * `lead "Acme renewal" (id 42)`, read from Kommo. Throws NotFound when the record does not exist;
  * other read failures give `lead 42`.
  */
-export async function recordLabel(entityType: string, id: number, ctx: ToolContext): Promise<string> {
+export async function recordLabel(entityType: EntityType, id: number, ctx: ToolContext): Promise<string> {
   const noun = ENTITY_NAMES[entityType] ?? entityType;
   try {
-    const record = await ctx.kommo.getOne<{ name?: string }>(`/api/v4/${entityType}/${id}`, {
-      signal: ctx.signal,
-      notFound: `${noun[0]!.toUpperCase()}${noun.slice(1)} ${id}`,
-    });
+    const record = await ctx.kommo[entityType].get(id, { signal: ctx.signal });
     return record.name ? `${noun} ${quote(record.name)} (id ${id})` : `${noun} ${id}`;
   } catch (err) {
     if (err instanceof NotFound || ctx.signal.aborted) throw err;
@@ -312,7 +310,7 @@ export async function recordLabel(entityType: string, id: number, ctx: ToolConte
 /** `Salesbot "Welcome" (id 7)`, or `Salesbot 7` when Kommo does not say its name. */
 export async function salesbotLabel(botId: number, ctx: ToolContext): Promise<string> {
   try {
-    const bot = await ctx.kommo.get<{ name?: string }>(`/api/v4/bots/${botId}`, { signal: ctx.signal });
+    const bot = await ctx.kommo.bots.get(botId, { signal: ctx.signal });
     return bot?.name ? `Salesbot ${quote(bot.name)} (id ${botId})` : `Salesbot ${botId}`;
   } catch (err) {
     if (ctx.signal.aborted) throw err;
@@ -322,7 +320,7 @@ export async function salesbotLabel(botId: number, ctx: ToolContext): Promise<st
 
 export async function describeSalesbot(
   action: 'run' | 'stop',
-  args: { bot_id: number; entity_id: number; entity_type: string },
+  args: { bot_id: number; entity_id: number; entity_type: EntityType },
   ctx: ToolContext,
 ): Promise<string> {
   const [bot, record] = await Promise.all([salesbotLabel(args.bot_id, ctx), recordLabel(args.entity_type, args.entity_id, ctx)]);

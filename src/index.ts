@@ -5,6 +5,7 @@
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ConfigError, grantsPathFrom, loadConfig, parseArgs, withEnvFile, type Config } from './config.js';
+import { kommoApi } from './kommo/api.js';
 import { KommoClient } from './kommo/client.js';
 import { Pacer } from './kommo/pacer.js';
 import { ReferenceData } from './kommo/reference.js';
@@ -94,15 +95,17 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   process.on('unhandledRejection', (reason) => {
     logger.error('unhandled rejection', { error: describeError(reason) });
   });
-  const kommo = new KommoClient({
-    baseUrl: kommoTarget!.baseUrl,
-    token: kommoTarget!.token,
-    pacer: new Pacer(config.maxRps),
-    timeoutMs: config.timeoutMs,
-    maxRetries: config.maxRetries,
-    logger,
-    onAttempt: kommoAttempts.observe,
-  });
+  const kommo = kommoApi(
+    new KommoClient({
+      baseUrl: kommoTarget!.baseUrl,
+      token: kommoTarget!.token,
+      pacer: new Pacer(config.maxRps),
+      timeoutMs: config.timeoutMs,
+      maxRetries: config.maxRetries,
+      logger,
+      onAttempt: kommoAttempts.observe,
+    }),
+  );
   const reference = new ReferenceData(kommo, {
     ttlMs: config.referenceTtlMs,
     ...(config.timezone && { timezone: config.timezone }),

@@ -16,7 +16,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import { NotFound, toErrorResult } from './errors.js';
-import type { KommoClient } from './kommo/client.js';
+import type { KommoApi } from './kommo/api.js';
 import type { ReferenceData } from './kommo/reference.js';
 import type { Logger } from './log.js';
 import { ReportServices } from './reports/services.js';
@@ -30,7 +30,7 @@ export const SERVER_NAME = 'kommo-mcp';
 export const SERVER_VERSION = '0.1.0';
 
 export interface ServerDeps {
-  kommo: KommoClient;
+  kommo: KommoApi;
   reference: ReferenceData;
   middleware: PolicyMiddleware;
   logger: Logger;

@@ -5,10 +5,11 @@
 import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { NotFound } from '../src/errors.js';
-import type { KommoClient } from '../src/kommo/client.js';
+import type { KommoApi } from '../src/kommo/api.js';
+import { fakeKommoApi } from './fake-kommo.js';
 import { ReferenceData } from '../src/kommo/reference.js';
 import { ReportServices } from '../src/reports/services.js';
-import type { Lead, LossReason, Pipeline, User } from '../src/kommo/types.js';
+import type { Company, Contact, Lead, LossReason, Pipeline, User } from '../src/kommo/types.js';
 import { silentLogger } from '../src/log.js';
 import type { ApprovalEvent, ApprovalRequest } from '../policy/approval.js';
 import { describeLeadChange } from '../policy/approval-summary.js';
@@ -62,62 +63,50 @@ export const LEAD: Lead = {
 };
 
 export interface StubKommo {
-  client: KommoClient;
+  client: KommoApi;
+  /** What was read, named like the Kommo path it stands for (e.g. "/api/v4/leads/42"). */
   reads: string[];
   writes: string[];
   /** Makes every read fail (Kommo down) from now on. */
   failReads(): void;
 }
 
+/** The Kommo API of a small account (pipelines, users, loss reasons, lead 42, bot 7) that records each read and write. */
 export function stubKommo(): StubKommo {
   const reads: string[] = [];
   const writes: string[] = [];
   let failing = false;
-  const answer = (path: string): unknown => {
+  const readMaybe = async <T>(path: string, body: T | undefined): Promise<T | undefined> => {
     reads.push(path);
     if (failing) throw new Error('Kommo is down');
-    switch (path) {
-      case '/api/v4/leads/pipelines':
-        return { _embedded: { pipelines: PIPELINES } };
-      case '/api/v4/leads/loss_reasons':
-        return { _embedded: { loss_reasons: LOSS_REASONS } };
-      case '/api/v4/account':
-        return { id: 1, name: 'Acme', subdomain: 'acme', _embedded: { datetime_settings: { timezone: 'America/Sao_Paulo' } } };
-      case '/api/v4/leads/42':
-        return LEAD;
-      case '/api/v4/bots/7':
-        return { id: 7, name: 'Welcome flow' };
-      default:
-        return undefined;
-    }
+    return body;
   };
-  const client = {
-    async get(path: string) {
-      return answer(path);
+  const read = async <T>(path: string, body: T | undefined, notFound?: string): Promise<T> => {
+    const found = await readMaybe(path, body);
+    if (found === undefined) throw new NotFound(`${notFound ?? 'The requested record'} was not found in Kommo.`);
+    return found;
+  };
+  const client = fakeKommoApi({
+    account: () => read('/api/v4/account', ACCOUNT),
+    pipelines: { list: () => read('/api/v4/leads/pipelines', PIPELINES) },
+    lossReasons: { list: () => read('/api/v4/leads/loss_reasons', LOSS_REASONS) },
+    users: { all: () => read('/api/v4/users', USERS) },
+    leads: {
+      get: (id) => read(`/api/v4/leads/${id}`, id === LEAD.id ? LEAD : undefined, `Lead ${id}`),
+      update: async (id) => {
+        writes.push(`PATCH /api/v4/leads/${id}`);
+      },
     },
-    async getOne(path: string, opts: { notFound?: string } = {}) {
-      const body = answer(path);
-      if (body === undefined) throw new NotFound(`${opts.notFound ?? 'The requested record'} was not found in Kommo.`);
-      return body;
-    },
-    async listAll(path: string) {
-      reads.push(path);
-      if (failing) throw new Error('Kommo is down');
-      return path === '/api/v4/users' ? USERS : [];
-    },
-    async post(path: string) {
-      writes.push(`POST ${path}`);
-      return undefined;
-    },
-    async patch(path: string) {
-      writes.push(`PATCH ${path}`);
-      return undefined;
-    },
-  } as unknown as KommoClient;
+    contacts: { get: (id) => read<Contact>(`/api/v4/contacts/${id}`, undefined, `Contact ${id}`) },
+    companies: { get: (id) => read<Company>(`/api/v4/companies/${id}`, undefined, `Company ${id}`) },
+    bots: { get: (id) => readMaybe(`/api/v4/bots/${id}`, id === 7 ? { name: 'Welcome flow' } : undefined) },
+  });
   return { client, reads, writes, failReads: () => (failing = true) };
 }
 
-export function toolContext(kommo: KommoClient, signal: AbortSignal = new AbortController().signal): ToolContext {
+const ACCOUNT = { id: 1, name: 'Acme', subdomain: 'acme', _embedded: { datetime_settings: { timezone: 'America/Sao_Paulo' } } };
+
+export function toolContext(kommo: KommoApi, signal: AbortSignal = new AbortController().signal): ToolContext {
   const reference = new ReferenceData(kommo);
   return {
     kommo,
@@ -146,7 +135,7 @@ export const updateLeadTool = defineTool({
     })
     .strict(),
   async run(args, { kommo, signal }) {
-    await kommo.patch(`/api/v4/leads/${args.id}`, args, { signal });
+    await kommo.leads.update(args.id, args, { signal });
     return { updated: true };
   },
   describe: ({ id, ...change }, ctx) => describeLeadChange(id, change, ctx),
@@ -179,7 +168,7 @@ export interface AuditRecord {
 export const HASH = 'a3f1c9e07b2d4c5e8f9a0b1c2d3e4f5061728394a5b6c7d8e9f00112233445566';
 
 export function approvalRequest(
-  overrides: Partial<ApprovalRequest> & { kommo?: KommoClient } = {},
+  overrides: Partial<ApprovalRequest> & { kommo?: KommoApi } = {},
 ): { req: ApprovalRequest; audit: AuditRecord[] } {
   const audit: AuditRecord[] = [];
   const { kommo, ...rest } = overrides;

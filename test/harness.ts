@@ -8,6 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { kommoApi, type KommoApi } from '../src/kommo/api.js';
 import { KommoClient, type KommoClientOptions } from '../src/kommo/client.js';
 import { Pacer } from '../src/kommo/pacer.js';
 import { ReferenceData } from '../src/kommo/reference.js';
@@ -28,7 +29,8 @@ export interface Harness {
   client: Client;
   sandbox: Sandbox;
   app: CreatedServer;
-  kommo: KommoClient;
+  /** The Kommo API the server uses, over a real client to the sandbox. */
+  kommo: KommoApi;
   /** The report caches the server uses (period leads, incremental copies of leads and tasks). */
   reports: ReportServices;
   /** Calls a tool and returns the raw result. */
@@ -77,7 +79,7 @@ export function eraOptions(era: Era): ClientOptions {
 
 /** What every server instance of a test process shares: the Kommo client (one pace), reference data and report caches. */
 export interface SharedServices {
-  kommo: KommoClient;
+  kommo: KommoApi;
   reference: ReferenceData;
   reports: ReportServices;
 }
@@ -87,7 +89,7 @@ export function sharedServices(
   options: Pick<HarnessOptions, 'client' | 'logger' | 'now' | 'timezone' | 'reports'> = {},
 ): SharedServices {
   const logger = options.logger ?? silentLogger;
-  const kommo = new KommoClient({
+  const kommoClient = new KommoClient({
     baseUrl: sandbox.url,
     token: sandbox.token,
     pacer: new Pacer(1000),
@@ -98,6 +100,7 @@ export function sharedServices(
     onAttempt: kommoAttempts.observe,
     ...options.client,
   });
+  const kommo = kommoApi(kommoClient);
   const reference = new ReferenceData(kommo, { ...(options.timezone && { timezone: options.timezone }), ...(options.now && { now: options.now }) });
   const reports = new ReportServices(kommo, reference, { ...(options.now && { now: options.now }), ...options.reports });
   return { kommo, reference, reports };

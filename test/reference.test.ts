@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KommoClient } from '../src/kommo/client.js';
+import type { KommoApi } from '../src/kommo/api.js';
 import { ReferenceData } from '../src/kommo/reference.js';
+import { fakeKommoApi } from './fake-kommo.js';
 
-/** A Kommo client that answers the pipelines list and counts how often it was asked. */
-function countingClient(): { kommo: KommoClient; calls: () => number } {
+/** A Kommo API that answers the pipelines list and counts how often it was asked. */
+function countingClient(): { kommo: KommoApi; calls: () => number } {
   let calls = 0;
-  const kommo = {
-    async get() {
-      calls++;
-      return { _embedded: { pipelines: [{ id: calls, name: `P${calls}`, sort: 1, is_main: true }] } };
+  const kommo = fakeKommoApi({
+    pipelines: {
+      async list() {
+        calls++;
+        return [{ id: calls, name: `P${calls}`, sort: 1, is_main: true }];
+      },
     },
-  } as unknown as KommoClient;
+  });
   return { kommo, calls: () => calls };
 }
 

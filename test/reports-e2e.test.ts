@@ -315,8 +315,8 @@ describe('get_dashboard', () => {
 
     // A lead is won "now" (23:31 local), then the clock moves past the cache and period TTLs.
     const lead = openLeads(sandbox.store).find((l) => l.pipeline_id === sandbox.store.pipelines[0]!.id)!;
-    const patched = await h.kommo.patch(`/api/v4/leads/${lead.id}`, { status_id: WON, pipeline_id: lead.pipeline_id });
-    assert.ok(patched);
+    await h.kommo.leads.update(lead.id, { status_id: WON, pipeline_id: lead.pipeline_id });
+    assert.equal(sandbox.store.leads.find((l) => l.id === lead.id)?.status_id, WON);
     const syncedAt = clock.ms - 30 * SECOND;
     clock.advance(6 * MINUTE);
     h.resetLog();

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { recordLabel } from '../policy/approval-summary.js';
 import { KommoError } from '../src/errors.js';
-import type { Note } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';
 import { entityId, entityType, longText, MAX_NAME } from './schemas.js';
-
-interface Created {
-  _embedded?: { notes?: Array<{ id: number }> };
-}
 
 export default defineTool({
   name: 'add_note',
@@ -40,10 +35,9 @@ export default defineTool({
   describe: async ({ entity_type, entity_id }, ctx) => `Adds a note to ${await recordLabel(entity_type, entity_id, ctx)}.`,
   async run({ entity_type, entity_id, text, note_type, service }, { kommo, signal, log }) {
     const params = note_type === 'service_message' ? { service, text } : { text };
-    const created = await kommo.post<Created>(`/api/v4/${entity_type}/notes`, [{ entity_id, note_type, params }], { signal });
-    const id = created?._embedded?.notes?.[0]?.id;
+    const id = await kommo.notes.create(entity_type, { entity_id, note_type, params }, { signal });
     if (id === undefined) throw new KommoError('Kommo accepted the note but returned no id; check the record before retrying.', 200);
-    const note = await readBack<Note>(kommo, `/api/v4/${entity_type}/notes/${id}`, { signal, log });
+    const note = await readBack(() => kommo.notes.get(entity_type, id, { signal }), log, `note ${id}`);
     return { created: true, id, note };
   },
 });

@@ -4,10 +4,6 @@ import { defineTool } from './define.js';
 import { readBackLead } from './read-back.js';
 import { leadName, pipelineId, price, responsibleUserId, statusId } from './schemas.js';
 
-interface Created {
-  _embedded?: { leads?: Array<{ id: number }> };
-}
-
 export default defineTool({
   name: 'create_lead',
   title: 'New lead',
@@ -25,8 +21,7 @@ export default defineTool({
     })
     .strict(),
   async run(args, { kommo, signal, log }) {
-    const created = await kommo.post<Created>('/api/v4/leads', [args], { signal });
-    const id = created?._embedded?.leads?.[0]?.id;
+    const id = await kommo.leads.create(args, { signal });
     if (id === undefined) throw new KommoError('Kommo accepted the lead but returned no id; check the account before retrying.', 200);
     const lead = await readBackLead(kommo, id, { signal, log });
     return { created: true, id, lead };

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { recordLabel } from '../policy/approval-summary.js';
 import { KommoError } from '../src/errors.js';
-import type { Task } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';
 import { entityId, entityType, longText, recordId, responsibleUserId, unixTime } from './schemas.js';
-
-interface Created {
-  _embedded?: { tasks?: Array<{ id: number }> };
-}
 
 export default defineTool({
   name: 'create_task',
@@ -29,10 +24,9 @@ export default defineTool({
     .strict(),
   describe: async ({ entity_type, entity_id }, ctx) => `Creates a task on ${await recordLabel(entity_type, entity_id, ctx)}.`,
   async run(args, { kommo, signal, log }) {
-    const created = await kommo.post<Created>('/api/v4/tasks', [args], { signal });
-    const id = created?._embedded?.tasks?.[0]?.id;
+    const id = await kommo.tasks.create(args, { signal });
     if (id === undefined) throw new KommoError('Kommo accepted the task but returned no id; check the account before retrying.', 200);
-    const task = await readBack<Task>(kommo, `/api/v4/tasks/${id}`, { signal, log });
+    const task = await readBack(() => kommo.tasks.get(id, { signal }), log, `task ${id}`);
     return { created: true, id, task };
   },
 });

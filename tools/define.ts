@@ -4,7 +4,7 @@
  */
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { KommoClient } from '../src/kommo/client.js';
+import type { KommoApi } from '../src/kommo/api.js';
 import type { ReferenceData } from '../src/kommo/reference.js';
 import type { Logger } from '../src/log.js';
 import type { ReportServices } from '../src/reports/services.js';
@@ -12,7 +12,8 @@ import type { ReportServices } from '../src/reports/services.js';
 export type ToolKind = 'read' | 'write' | 'execute';
 
 export interface ToolContext {
-  kommo: KommoClient;
+  /** The Kommo API (the only way tools reach Kommo). */
+  kommo: KommoApi;
   /** Cached reference data (account, timezone, pipelines, users, loss reasons). */
   reference: ReferenceData;
   /** Aborted when the client cancels the call. */

@@ -12,5 +12,5 @@ export default defineTool({
   kind: 'read',
   input: z.object({ ...paging, query: searchQuery('Name, phone or website') }).strict(),
   run: ({ limit, page, query }, { kommo, signal }) =>
-    listPage(kommo, { path: '/api/v4/companies', key: 'companies', limit, page, query: { query }, signal, shape: compactRecord }),
+    listPage({ key: 'companies', limit, page, query: { query }, read: (q) => kommo.companies.list(q, { signal }), shape: compactRecord }),
 });

@@ -12,5 +12,5 @@ export default defineTool({
   kind: 'read',
   input: z.object({ ...paging, query: searchQuery('Name, phone or e-mail') }).strict(),
   run: ({ limit, page, query }, { kommo, signal }) =>
-    listPage(kommo, { path: '/api/v4/contacts', key: 'contacts', limit, page, query: { query }, signal, shape: compactRecord }),
+    listPage({ key: 'contacts', limit, page, query: { query }, read: (q) => kommo.contacts.list(q, { signal }), shape: compactRecord }),
 });

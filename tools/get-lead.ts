@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Lead } from '../src/kommo/types.js';
 import { compactRecord } from '../src/kommo/compact.js';
 import { defineTool } from './define.js';
 import { recordId } from './schemas.js';
@@ -12,11 +11,7 @@ export default defineTool({
   kind: 'read',
   input: z.object({ id: recordId('Lead id') }).strict(),
   async run({ id }, { kommo, signal }) {
-    const lead = await kommo.getOne<Lead>(`/api/v4/leads/${id}`, {
-      query: { with: 'contacts,loss_reason' },
-      signal,
-      notFound: `Lead ${id}`,
-    });
+    const lead = await kommo.leads.get(id, { signal, with: 'contacts,loss_reason' });
     return { lead: compactRecord(lead) };
   },
 });

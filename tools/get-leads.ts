@@ -55,8 +55,7 @@ export default defineTool({
   run: (args, { kommo, signal }) => {
     const { limit, page, query, pipeline_id, status_id } = args;
     const byStage = status_id !== undefined && pipeline_id !== undefined;
-    return listPage(kommo, {
-      path: '/api/v4/leads',
+    return listPage({
       key: 'leads',
       limit,
       page,
@@ -71,7 +70,7 @@ export default defineTool({
         'filter[statuses][0][status_id]': byStage ? status_id : undefined,
         'filter[responsible_user_id]': args.responsible_user_id,
       },
-      signal,
+      read: (q) => kommo.leads.list(q, { signal }),
       shape: compactRecord,
     });
   },

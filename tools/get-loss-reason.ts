@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { LossReason } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
 import { recordId } from './schemas.js';
 
@@ -11,7 +10,7 @@ export default defineTool({
   kind: 'read',
   input: z.object({ id: recordId('Loss reason id') }).strict(),
   async run({ id }, { kommo, signal }) {
-    const loss_reason = await kommo.getOne<LossReason>(`/api/v4/leads/loss_reasons/${id}`, { signal, notFound: `Loss reason ${id}` });
+    const loss_reason = await kommo.lossReasons.get(id, { signal });
     return { loss_reason };
   },
 });

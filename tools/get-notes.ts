@@ -17,5 +17,5 @@ export default defineTool({
     })
     .strict(),
   run: ({ entity_type, entity_id, limit, page }, { kommo, signal }) =>
-    listPage(kommo, { path: `/api/v4/${entity_type}/${entity_id}/notes`, key: 'notes', limit, page, query: { with: 'is_pinned' }, signal }),
+    listPage({ key: 'notes', limit, page, query: { with: 'is_pinned' }, read: (q) => kommo.notes.list(entity_type, entity_id, q, { signal }) }),
 });

@@ -25,13 +25,8 @@ export default defineTool({
       return { pipeline: rest, statuses };
     }
     // Not in the cached list: perhaps created since; ask Kommo for this one.
-    const notFound = `Pipeline ${pipeline_id}`;
-    const pipeline = await kommo.getOne<Pipeline>(`/api/v4/leads/pipelines/${pipeline_id}`, { signal, notFound });
-    const stages = await kommo.get<{ _embedded?: { statuses?: Status[] } }>(`/api/v4/leads/pipelines/${pipeline_id}/statuses`, {
-      signal,
-      notFound,
-    });
-    const { statuses, ...rest } = withStatuses(pipeline, stages?._embedded?.statuses ?? []);
+    const pipeline = await kommo.pipelines.get(pipeline_id, { signal });
+    const { statuses, ...rest } = withStatuses(pipeline, await kommo.pipelines.statuses(pipeline_id, { signal }));
     return { pipeline: rest, statuses };
   },
 });

@@ -23,8 +23,7 @@ export default defineTool({
       message: 'entity_id needs entity_type ("leads", "contacts" or "companies") to say what kind of record it is.',
     }),
   run: ({ limit, page, is_completed, responsible_user_id, entity_type, entity_id }, { kommo, signal }) =>
-    listPage(kommo, {
-      path: '/api/v4/tasks',
+    listPage({
       key: 'tasks',
       limit,
       page,
@@ -34,6 +33,6 @@ export default defineTool({
         'filter[entity_type]': entity_type,
         'filter[entity_id]': entity_id,
       },
-      signal,
+      read: (query) => kommo.tasks.list(query, { signal }),
     }),
 });

@@ -28,7 +28,7 @@ export default defineTool({
   async run(_args, { kommo, signal }) {
     const users: ReturnType<typeof summarise>[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const result = await kommo.listPage<User>('/api/v4/users', 'users', { query: { limit: 250, page }, signal });
+      const result = await kommo.users.list({ limit: 250, page }, { signal });
       users.push(...result.items.map(summarise));
       if (!result.hasNext) return { users, count: users.length };
     }

@@ -2,30 +2,28 @@
  * The shape every list tool answers with, so an agent pages through any list the same way:
  * `{ <items>, page, limit, count, has_more, next_page? }`.
  */
-import type { KommoClient } from '../src/kommo/client.js';
+import type { Page } from '../src/kommo/api.js';
 import type { Query } from '../src/kommo/query.js';
 
 export const DEFAULT_LIMIT = 50;
 
 export interface ListRequest {
-  path: string;
-  /** Key under `_embedded` in Kommo's answer, reused as the key of the result. */
+  /** The key of the items in the result, e.g. "leads". */
   key: string;
   limit?: number | undefined;
   page?: number | undefined;
+  /** Filters of the list, without paging (added here). */
   query?: Query;
-  signal: AbortSignal;
+  /** Reads one page of the list with the query given (filters plus `limit` and `page`). */
+  read: (query: Query) => Promise<Page<unknown>>;
   /** Turns each Kommo item into the shape the tool answers with (e.g. the compact record shape). */
   shape?: (item: unknown) => unknown;
 }
 
-export async function listPage(kommo: KommoClient, req: ListRequest): Promise<Record<string, unknown>> {
+export async function listPage(req: ListRequest): Promise<Record<string, unknown>> {
   const limit = req.limit ?? DEFAULT_LIMIT;
   const page = req.page ?? 1;
-  const result = await kommo.listPage<unknown>(req.path, req.key, {
-    query: { ...req.query, limit, page },
-    signal: req.signal,
-  });
+  const result = await req.read({ ...req.query, limit, page });
   return {
     [req.key]: req.shape ? result.items.map(req.shape) : result.items,
     page,

@@ -84,12 +84,12 @@ export default defineTool({
   describe: ({ lead_id, status_id, pipeline_id, loss_reason_id }, ctx) =>
     describeLeadChange(lead_id, { status_id, pipeline_id, loss_reason_id }, ctx),
   async run({ lead_id, status_id, pipeline_id, loss_reason_id }, { kommo, reference, signal, log }) {
-    const lead = await kommo.getOne<Lead>(`/api/v4/leads/${lead_id}`, { signal, notFound: `Lead ${lead_id}` });
+    const lead = await kommo.leads.get(lead_id, { signal });
     const pipelines = await pipelinesKnowing(reference, status_id, pipeline_id, signal);
     const target = targetPipeline(pipelines, lead, status_id, pipeline_id);
     if (target === undefined) throw unknownTarget(pipelines, status_id, pipeline_id);
     const body = { status_id, pipeline_id: target, ...(loss_reason_id !== undefined && { loss_reason_id }) };
-    await kommo.patch(`/api/v4/leads/${lead_id}`, body, { signal, notFound: `Lead ${lead_id}` });
+    await kommo.leads.update(lead_id, body, { signal });
     const moved = await readBackLead(kommo, lead_id, { signal, log });
     return {
       moved: true,

@@ -30,7 +30,7 @@ export function notePinningTool(action: 'pin' | 'unpin'): AnyTool {
         ? `Pins note ${note_id} to the top of its ${NOUN[entity_type]}'s timeline.`
         : `Unpins note ${note_id}; it returns to its place in its ${NOUN[entity_type]}'s timeline.`,
     async run({ entity_type, note_id }, { kommo, signal }) {
-      await kommo.post(`/api/v4/${entity_type}/notes/${note_id}/${action}`, undefined, { signal, notFound: `Note ${note_id} of ${entity_type}` });
+      await kommo.notes.setPinned(entity_type, note_id, pinned, { signal });
       return { pinned, note_id, entity_type };
     },
   });

@@ -19,7 +19,7 @@ export default defineTool({
     .strict(),
   describe: (args, ctx) => describeSalesbot('run', args, ctx),
   async run({ bot_id, entity_id, entity_type }, { kommo, signal }) {
-    await kommo.post('/api/v4/bots/run', [{ bot_id, entity_id, entity_type }], { signal, notFound: `Salesbot ${bot_id}` });
+    await kommo.bots.run(bot_id, { entity_id, entity_type }, { signal });
     return { started: true, bot_id, entity_id, entity_type };
   },
 });

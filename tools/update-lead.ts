@@ -31,7 +31,7 @@ export default defineTool({
   verify: ({ id }) => `call get_lead with id ${id} to see whether the change is there`,
   describe: ({ id, ...changes }, ctx) => describeLeadChange(id, changes, ctx),
   async run({ id, ...changes }, { kommo, signal, log }) {
-    await kommo.patch(`/api/v4/leads/${id}`, changes, { signal, notFound: `Lead ${id}` });
+    await kommo.leads.update(id, changes, { signal });
     const lead = await readBackLead(kommo, id, { signal, log });
     return { updated: true, id, lead };
   },

@@ -300,7 +300,7 @@ async function cancellable<T>(promise: Promise<T>, signal: AbortSignal | undefin
 
 /** Tools build paths from validated ids; anything else is a programming error, refused before sending. */
 function assertApiPath(path: string): void {
-  if (!/^\/(?!\/)[^\s\\]*$/.test(path)) throw new TypeError('Kommo paths must be absolute paths on the account, like /api/v4/leads');
+  if (!/^\/(?!\/)[^\s\\]*$/.test(path)) throw new TypeError('Kommo paths must be absolute paths on the account: one leading slash, no host, no spaces');
 }
 
 function statusOf(error: KommoError | NotFound): number {

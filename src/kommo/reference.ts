@@ -4,7 +4,7 @@
  * Concurrent callers share one in-flight request.
  */
 import { LRUCache } from 'lru-cache';
-import type { KommoClient } from './client.js';
+import type { KommoApi } from './api.js';
 import type { Account, LossReason, Pipeline, User } from './types.js';
 
 export interface ReferenceDataOptions {
@@ -21,7 +21,7 @@ export class ReferenceData {
   private readonly inflight = new Map<string, Promise<Entry>>();
 
   constructor(
-    private readonly kommo: KommoClient,
+    private readonly kommo: KommoApi,
     private readonly options: ReferenceDataOptions = {},
   ) {
     const now = options.now ?? Date.now;
@@ -36,9 +36,7 @@ export class ReferenceData {
   }
 
   account(signal?: AbortSignal): Promise<Account> {
-    return this.load('account', () =>
-      this.kommo.getOne<Account>('/api/v4/account', { query: { with: 'datetime_settings,task_types' }, signal }),
-    ) as Promise<Account>;
+    return this.load('account', () => this.kommo.account({ signal })) as Promise<Account>;
   }
 
   /** The timezone days are cut in: the override, else the account's, else UTC. */
@@ -49,21 +47,15 @@ export class ReferenceData {
   }
 
   pipelines(signal?: AbortSignal): Promise<Pipeline[]> {
-    return this.load('pipelines', async () => {
-      const body = await this.kommo.get<{ _embedded?: { pipelines?: Pipeline[] } }>('/api/v4/leads/pipelines', { signal });
-      return body?._embedded?.pipelines ?? [];
-    }) as Promise<Pipeline[]>;
+    return this.load('pipelines', () => this.kommo.pipelines.list({ signal })) as Promise<Pipeline[]>;
   }
 
   users(signal?: AbortSignal): Promise<User[]> {
-    return this.load('users', () => this.kommo.listAll<User>('/api/v4/users', 'users', { signal, maxPages: 20 })) as Promise<User[]>;
+    return this.load('users', () => this.kommo.users.all({ signal, maxPages: 20 })) as Promise<User[]>;
   }
 
   lossReasons(signal?: AbortSignal): Promise<LossReason[]> {
-    return this.load('loss_reasons', async () => {
-      const body = await this.kommo.get<{ _embedded?: { loss_reasons?: LossReason[] } }>('/api/v4/leads/loss_reasons', { signal });
-      return body?._embedded?.loss_reasons ?? [];
-    }) as Promise<LossReason[]>;
+    return this.load('loss_reasons', () => this.kommo.lossReasons.list({ signal })) as Promise<LossReason[]>;
   }
 
   /** Forgets everything, e.g. after a write that changes pipelines. */

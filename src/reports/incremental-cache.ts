@@ -9,16 +9,16 @@
  * larger than `maxRecords` is not cached at all (the answer then says so instead of crawling).
  */
 import { KommoError } from '../errors.js';
-import type { KommoClient } from '../kommo/client.js';
+import type { Walk } from '../kommo/api.js';
+import type { Query } from '../kommo/query.js';
 import { type PageProgress, throwIfCancelled, type ReportCall } from './context.js';
 import { SharedWork } from './shared-work.js';
 
 export interface IncrementalCacheOptions<R> {
   /** Shown in results and progress messages: "leads", "tasks". */
   name: string;
-  path: string;
-  /** Key under `_embedded`. */
-  key: string;
+  /** Every page of the list with the query given (the Kommo API's `pages`). */
+  pages: (query: Query, walk: Walk) => AsyncIterable<unknown[]>;
   /** Keeps only what reports need; returns undefined for records to drop (e.g. deleted). */
   compact: (raw: unknown) => R | undefined;
   now: () => number;
@@ -63,10 +63,7 @@ export class IncrementalCache<R extends { id: number }> {
   private readonly work = new SharedWork<{ kind: 'incremental' | 'full'; pages: number }>();
   private tooLargeAt: number | undefined;
 
-  constructor(
-    private readonly kommo: KommoClient,
-    private readonly options: IncrementalCacheOptions<R>,
-  ) {}
+  constructor(private readonly options: IncrementalCacheOptions<R>) {}
 
   /** True when a full pass has completed (so a figure can be had for the price of a small refresh). */
   get isWarm(): boolean {
@@ -113,7 +110,7 @@ export class IncrementalCache<R extends { id: number }> {
     let requests = 0;
     const maxPages = Math.ceil(this.options.maxRecords / 250) + 1;
     try {
-      for await (const items of this.kommo.paginate<unknown>(this.options.path, this.options.key, { query, signal: call.signal, maxPages })) {
+      for await (const items of this.options.pages(query, { signal: call.signal, maxPages })) {
         requests += 1;
         throwIfCancelled(call.signal);
         for (const raw of items) {

@@ -9,7 +9,7 @@
  * Kommo's `[to]` bound is inclusive, so it is sent as the period's last second; results are
  * checked against the period again on our side.
  */
-import type { KommoClient } from '../kommo/client.js';
+import type { KommoApi } from '../kommo/api.js';
 import type { Query } from '../kommo/query.js';
 import type { Lead } from '../kommo/types.js';
 import { type PageProgress, throwIfCancelled, type ReportCall } from './context.js';
@@ -28,7 +28,7 @@ export interface LeadStream {
 }
 
 export interface StreamContext {
-  kommo: KommoClient;
+  kommo: KommoApi;
   call: ReportCall;
   progress: PageProgress;
 }
@@ -68,11 +68,7 @@ export function inStageStream(pipelineId: number, statusId: number): LeadStream 
 /** Reads every page of one stream, reporting each page and stopping as soon as the call is cancelled. */
 export async function readStream(ctx: StreamContext, stream: LeadStream, stop?: { failed: boolean }): Promise<Lead[]> {
   const out: Lead[] = [];
-  for await (const items of ctx.kommo.paginate<Lead>('/api/v4/leads', 'leads', {
-    query: stream.query,
-    signal: ctx.call.signal,
-    maxPages: MAX_PAGES,
-  })) {
+  for await (const items of ctx.kommo.leads.pages(stream.query, { signal: ctx.call.signal, maxPages: MAX_PAGES })) {
     throwIfCancelled(ctx.call.signal);
     if (stop?.failed) break;
     for (const lead of items) if (!stream.keep || stream.keep(lead)) out.push(lead);

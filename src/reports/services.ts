@@ -6,7 +6,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { KommoError } from '../errors.js';
-import type { KommoClient } from '../kommo/client.js';
+import type { KommoApi } from '../kommo/api.js';
 import type { ReferenceData } from '../kommo/reference.js';
 import type { Pipeline, Task, User } from '../kommo/types.js';
 import { LOST_STATUS_ID, WON_STATUS_ID } from '../kommo/types.js';
@@ -41,6 +41,17 @@ export interface TaskFacts {
   updated_at: number;
 }
 
+/** What reports keep of a task. */
+export function taskFacts(task: Task): TaskFacts {
+  return {
+    id: task.id,
+    is_completed: task.is_completed === true,
+    complete_till: task.complete_till,
+    responsible_user_id: task.responsible_user_id,
+    updated_at: task.updated_at,
+  };
+}
+
 /** The leads a period concerns (created, won or lost in it), as fetched at `computedAt`. */
 export interface PeriodLeads {
   period: Period;
@@ -64,7 +75,7 @@ export class ReportServices {
   private usersForbiddenUntil = -Infinity;
 
   constructor(
-    readonly kommo: KommoClient,
+    readonly kommo: KommoApi,
     readonly reference: ReferenceData,
     options: ReportServicesOptions = {},
   ) {
@@ -76,31 +87,20 @@ export class ReportServices {
       overlapSeconds: options.overlapSeconds ?? 300,
       maxRecords: options.maxCachedRecords ?? 300_000,
     };
-    this.leads = new IncrementalCache<LeadFacts>(kommo, {
+    this.leads = new IncrementalCache<LeadFacts>({
       ...common,
       name: 'leads',
-      path: '/api/v4/leads',
-      key: 'leads',
+      pages: (query, walk) => kommo.leads.pages(query, walk),
       compact: (raw) => {
         const lead = raw as Parameters<typeof toFacts>[0];
         return lead.is_deleted ? undefined : toFacts(lead);
       },
     });
-    this.tasks = new IncrementalCache<TaskFacts>(kommo, {
+    this.tasks = new IncrementalCache<TaskFacts>({
       ...common,
       name: 'tasks',
-      path: '/api/v4/tasks',
-      key: 'tasks',
-      compact: (raw) => {
-        const t = raw as Task;
-        return {
-          id: t.id,
-          is_completed: t.is_completed === true,
-          complete_till: t.complete_till,
-          responsible_user_id: t.responsible_user_id,
-          updated_at: t.updated_at,
-        };
-      },
+      pages: (query, walk) => kommo.tasks.pages(query, walk),
+      compact: (raw) => taskFacts(raw as Task),
     });
     const now = this.now;
     this.periods = new LRUCache<string, PeriodLeads>({

@@ -3,14 +3,14 @@
  * needs through the same services as the reports, and answers in the question's language with the
  * figure, the period and the interpretation, plus the data as structured content.
  */
-import type { Contact, Lead, Pipeline, Task, User } from '../../kommo/types.js';
+import type { Contact, Lead, Pipeline, User } from '../../kommo/types.js';
 import { PageProgress, throwIfCancelled, type ReportCall } from '../context.js';
 import { countOpen } from '../dashboard.js';
 import type { Freshness } from '../incremental-cache.js';
 import { inStageStream, readStreams } from '../leads-query.js';
 import { contains, describePeriod, isoLocal, type Calendar, type Period } from '../period.js';
 import { nameOfPipeline, nameOfUser } from '../sales-report.js';
-import type { ReportServices, TaskFacts } from '../services.js';
+import { taskFacts, type ReportServices, type TaskFacts } from '../services.js';
 import { breakdown, figures, isNewIn, isOpen, matchesFilter, toFacts, type Breakdown, type LeadFacts, type LeadFilter } from '../summary.js';
 import { parseQuestion, type Intent, type LeadAttribute, type Metric, type NamedStage, type Understood } from './intent.js';
 import { resolvePeriod, type PeriodSpec } from './period-parse.js';
@@ -433,11 +433,11 @@ async function openTasks(ctx: AnswerContext): Promise<{ tasks: TaskFacts[]; sour
   const query: Record<string, number> = { 'filter[is_completed]': 0 };
   if (userIds.length === 1) query['filter[responsible_user_id]'] = userIds[0]!;
   const tasks: TaskFacts[] = [];
-  for await (const page of ctx.services.kommo.paginate<Task>('/api/v4/tasks', 'tasks', { query, signal: ctx.call.signal })) {
+  for await (const page of ctx.services.kommo.tasks.pages(query, { signal: ctx.call.signal })) {
     throwIfCancelled(ctx.call.signal);
     for (const t of page) {
       if (t.is_completed || (userIds.length > 0 && !userIds.includes(t.responsible_user_id))) continue;
-      tasks.push({ id: t.id, is_completed: false, complete_till: t.complete_till, responsible_user_id: t.responsible_user_id, updated_at: t.updated_at });
+      tasks.push(taskFacts(t));
     }
     await ctx.progress.page(`open tasks: ${tasks.length} so far`);
   }
@@ -520,11 +520,7 @@ async function tasks(ctx: AnswerContext, intent: Extract<Intent, { kind: 'tasks'
 
 async function lookup(ctx: AnswerContext, intent: Extract<Intent, { kind: 'lookup' }>): Promise<Record<string, unknown>> {
   const w = ctx.words;
-  const path = intent.entity === 'leads' ? '/api/v4/leads' : '/api/v4/contacts';
-  const page = await ctx.services.kommo.listPage<Lead | Contact>(path, intent.entity, {
-    query: { query: intent.name, limit: MAX_LISTED, page: 1 },
-    signal: ctx.call.signal,
-  });
+  const page = await ctx.services.kommo[intent.entity].list({ query: intent.name, limit: MAX_LISTED, page: 1 }, { signal: ctx.call.signal });
   await ctx.progress.page(`search of ${intent.entity}`);
   const tz = ctx.calendar.timezone;
   const items =

@@ -1,0 +1,49 @@
+/**
+ * The layering rules of docs/architecture.md, checked on the TypeScript sources (import cycles are
+ * refused by the linter's noImportCycles rule, which runs first in `npm test`).
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every .ts file under the given folders of the repository, as repository-relative paths. */
+function sources(...folders: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) out.push(relative(ROOT, path).split('\\').join('/'));
+    }
+  };
+  for (const folder of folders) walk(join(ROOT, folder));
+  return out.sort();
+}
+
+const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
+
+/** The server's own code: what runs in production, the embedded sandbox (a fake Kommo) aside. */
+const serverCode = sources('src', 'tools', 'policy').filter((f) => !f.startsWith('src/sandbox/'));
+
+describe('architecture', () => {
+  it('only src/kommo/api.ts knows Kommo API paths (/api/v4)', () => {
+    const offenders = serverCode.filter((f) => f !== 'src/kommo/api.ts' && read(f).includes('/api/v4'));
+    assert.deepEqual(offenders, []);
+    assert.ok(read('src/kommo/api.ts').includes('/api/v4'), 'the API module is where the paths are');
+  });
+
+  it('nothing above the Kommo API takes the HTTP client: tools, reports and policy see the KommoApi interface', () => {
+    const allowed = new Set(['src/kommo/client.ts', 'src/kommo/api.ts', 'src/index.ts']);
+    const offenders = serverCode.filter((f) => !allowed.has(f) && /\bKommoClient\b/.test(read(f)));
+    assert.deepEqual(offenders, []);
+  });
+
+  it('tests fake the KommoApi interface, never the client class', () => {
+    const offenders = sources('test').filter((f) => f !== 'test/architecture.test.ts' && /as unknown as KommoClient/.test(read(f)));
+    assert.deepEqual(offenders, []);
+  });
+});
