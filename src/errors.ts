@@ -116,6 +116,32 @@ export class KommoError extends ToolError {
   }
 }
 
+/** The end of a write's message when its answer was lost: Kommo may have acted. */
+export const MAY_HAVE_BEEN_APPLIED = 'so the change may have been applied; check the record before trying again.';
+
+/** Where a cancelled call stopped, which decides what the agent is told. */
+export type CancelledAt = 'before_answer' | 'after_write_sent' | 'unfinished';
+
+const CANCELLED_MESSAGES: Record<CancelledAt, string> = {
+  before_answer: 'The call was cancelled before Kommo answered.',
+  after_write_sent: `The call was cancelled after the request was sent to Kommo, ${MAY_HAVE_BEEN_APPLIED}`,
+  unfinished: 'The call was cancelled before it finished.',
+};
+
+/** The client cancelled the call (in the HTTP client, the pacer queue or between report pages). */
+export class Cancelled extends KommoError {
+  constructor(at: CancelledAt = 'unfinished') {
+    super(CANCELLED_MESSAGES[at], 0, { reason: 'cancelled', ...(at === 'after_write_sent' && { outcome: 'unknown' }) });
+  }
+}
+
+/** A list walk reached its page bound: the answer is larger than a call may read. */
+export class PageLimitReached extends KommoError {
+  constructor(maxPages: number, list: string) {
+    super(`Stopped after ${maxPages} pages of ${list}: the result is too large to walk; narrow the question.`, 0);
+  }
+}
+
 /** Turns any thrown value into the JSON error result of design.md section 2. */
 export function toErrorResult(err: unknown): CallToolResult {
   const payload =

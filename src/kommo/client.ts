@@ -8,7 +8,7 @@
  * another host, so the token only ever goes to KOMMO_BASE_URL.
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { KommoError, NotFound } from '../errors.js';
+import { Cancelled, KommoError, MAY_HAVE_BEEN_APPLIED, NotFound, PageLimitReached } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
@@ -165,10 +165,7 @@ export class KommoClient {
       if (result.items.length > 0) yield result.items;
       if (!result.hasNext) return;
     }
-    throw new KommoError(
-      `Stopped after ${maxPages} pages of ${path}: the result is too large to walk; narrow the question.`,
-      0,
-    );
+    throw new PageLimitReached(maxPages, path);
   }
 
   async listAll<T>(path: string, key: string, opts: RequestOptions & { maxPages?: number } = {}): Promise<T[]> {
@@ -279,13 +276,8 @@ function notFound(what = 'The requested record'): NotFound {
   return new NotFound(`${what} was not found in Kommo.`);
 }
 
-/** What a write whose answer was lost tells the agent, after what happened. */
-const MAY_HAVE_BEEN_APPLIED = 'so the change may have been applied; check the record before trying again.';
-
-function cancelled(method: Method = 'GET', sent = false): KommoError {
-  return method !== 'GET' && sent
-    ? new KommoError(`The call was cancelled after the request was sent to Kommo, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'cancelled', outcome: 'unknown' })
-    : new KommoError('The call was cancelled before Kommo answered.', 0, { reason: 'cancelled' });
+function cancelled(method: Method = 'GET', sent = false): Cancelled {
+  return new Cancelled(method !== 'GET' && sent ? 'after_write_sent' : 'before_answer');
 }
 
 /** Waits for `promise`; if the caller's signal ended the wait, says so with a typed error. */

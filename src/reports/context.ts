@@ -3,7 +3,7 @@
  * progress channel and the logger. A structural subset of the tools' `ToolContext`, so `src/` does not
  * depend on `tools/`.
  */
-import { KommoError } from '../errors.js';
+import { Cancelled } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface ReportCall {
@@ -38,11 +38,10 @@ export class PageProgress {
 
 /** Stops work as soon as the client cancels, between pages as well as inside requests. */
 export function throwIfCancelled(signal: AbortSignal): void {
-  if (signal.aborted) throw new KommoError('The call was cancelled before it finished.', 0, { reason: 'cancelled' });
+  if (signal.aborted) throw new Cancelled();
 }
 
 /** A cancellation, however it surfaced: our check, the Kommo client's, or the pacer's AbortError. */
 export function isCancellation(err: unknown): boolean {
-  if (err instanceof KommoError) return err.status === 0 && (err.details['reason'] === 'cancelled' || /cancelled/i.test(err.message));
-  return err instanceof Error && err.name === 'AbortError';
+  return err instanceof Cancelled || (err instanceof Error && err.name === 'AbortError');
 }

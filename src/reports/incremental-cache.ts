@@ -8,7 +8,7 @@
  * every `fullResyncMs`. Memory is bounded: records keep only the fields reports read, and an account
  * larger than `maxRecords` is not cached at all (the answer then says so instead of crawling).
  */
-import { KommoError } from '../errors.js';
+import { KommoError, PageLimitReached } from '../errors.js';
 import type { Walk } from '../kommo/api.js';
 import type { Query } from '../kommo/query.js';
 import { type PageProgress, throwIfCancelled, type ReportCall } from './context.js';
@@ -128,7 +128,7 @@ export class IncrementalCache<R extends { id: number }> {
         await progress.page(`${full ? 'full pass' : 'changes'} of ${this.options.name}: ${requests} page(s)`);
       }
     } catch (err) {
-      if (err instanceof KommoError && err.status === 0 && /Stopped after/.test(err.message)) {
+      if (err instanceof PageLimitReached) {
         this.clear();
         this.tooLargeAt = startedAt;
         throw new AccountTooLarge(this.options.name, this.options.maxRecords);

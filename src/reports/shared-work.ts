@@ -3,7 +3,7 @@
  * share one run. A caller that cancels stops waiting at once; if the shared run itself was ended
  * by another caller's cancellation, a caller still interested starts it again under its own signal.
  */
-import { KommoError } from '../errors.js';
+import { Cancelled } from '../errors.js';
 import { isCancellation } from './context.js';
 
 export class SharedWork<T> {
@@ -30,9 +30,9 @@ export class SharedWork<T> {
 
 /** Waits for a shared promise, but gives up as soon as this caller's signal aborts. */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(cancelled());
+  if (signal.aborted) return Promise.reject(new Cancelled());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(cancelled());
+    const onAbort = (): void => reject(new Cancelled());
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => {
@@ -45,8 +45,4 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
       },
     );
   });
-}
-
-function cancelled(): KommoError {
-  return new KommoError('The call was cancelled before it finished.', 0, { reason: 'cancelled' });
 }
