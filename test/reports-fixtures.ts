@@ -139,3 +139,25 @@ export class TestClock {
     this.ms += ms;
   }
 }
+
+/**
+ * Grows the account to `count` pipelines, each a copy of the first one's stages under new ids, and
+ * moves every lead whose index modulo `count` picks a new pipeline into it (won and lost leads stay
+ * won and lost; open ones go to its first regular stage). A report's request count must not grow.
+ */
+export function splitIntoPipelines(store: SandboxStore, count: number): void {
+  const template = store.pipelines[0]!;
+  let nextId = Math.max(...store.pipelines.map((p) => p.id)) + 1;
+  let nextStatus = Math.max(...store.pipelines.flatMap((p) => p._embedded.statuses.map((s) => s.id))) + 1;
+  while (store.pipelines.length < count) {
+    const id = nextId++;
+    const statuses = template._embedded.statuses.map((s) => ({ ...s, id: s.id === WON || s.id === LOST ? s.id : nextStatus++, pipeline_id: id }));
+    store.pipelines.push({ ...template, id, name: `Pipeline ${store.pipelines.length + 1}`, is_main: false, sort: store.pipelines.length + 1, _embedded: { statuses } });
+  }
+  for (const [i, lead] of store.leads.entries()) {
+    const target = store.pipelines[i % count]!;
+    if (i % count < 3) continue;
+    lead.pipeline_id = target.id;
+    if (lead.status_id !== WON && lead.status_id !== LOST) lead.status_id = target._embedded.statuses[1]!.id;
+  }
+}

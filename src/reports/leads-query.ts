@@ -2,16 +2,16 @@
  * The filtered lead fetches reports are built from. Each is a stream of pages narrowed by Kommo's
  * server-side filters, so a report costs the pages of matching leads, never a crawl of the account:
  *   - new leads: `filter[created_at][from|to]`;
- *   - won / lost: `filter[closed_at][from|to]` with `filter[statuses][0]` = (pipeline, 142|143), one
- *     stream per (pipeline, status) pair, because Kommo documents only one stage per pipeline per
- *     filter (kommo-api.md section 6, point 7);
+ *   - won / lost: one `filter[closed_at][from|to]` stream over every pipeline, split into won (142)
+ *     and lost (143) on our side, so a period costs the same however many pipelines the account has
+ *     (a stage filter per pipeline and status would cost a stream each);
  *   - leads in a stage: `filter[statuses][0]` = (pipeline, stage).
  * Kommo's `[to]` bound is inclusive, so it is sent as the period's last second; results are
  * checked against the period again on our side.
  */
 import type { KommoApi } from '../kommo/api.js';
 import type { Query } from '../kommo/query.js';
-import type { Lead } from '../kommo/types.js';
+import { LOST_STATUS_ID, WON_STATUS_ID, type Lead } from '../kommo/types.js';
 import { type PageProgress, throwIfCancelled, type ReportCall } from './context.js';
 import { contains, type Period } from './period.js';
 
@@ -49,11 +49,12 @@ export function createdInStream(period: Period): LeadStream {
   };
 }
 
-export function closedInStream(period: Period, pipelineId: number, statusId: number): LeadStream {
+/** Leads closed in the period, won or lost (a lead reopened since keeps no place in won/lost figures). */
+export function closedInStream(period: Period): LeadStream {
   return {
-    label: `leads closed as ${statusId} in pipeline ${pipelineId} ${period.from}..${period.to}`,
-    query: { ...rangeFilter('closed_at', period), ...statusFilter(pipelineId, statusId) },
-    keep: (lead) => lead.status_id === statusId && lead.pipeline_id === pipelineId && contains(period, lead.closed_at),
+    label: `leads closed ${period.from}..${period.to}`,
+    query: rangeFilter('closed_at', period),
+    keep: (lead) => (lead.status_id === WON_STATUS_ID || lead.status_id === LOST_STATUS_ID) && contains(period, lead.closed_at),
   };
 }
 
