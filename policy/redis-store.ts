@@ -33,12 +33,10 @@ import {
   type StoreReserveResult,
 } from './counter-store.js';
 
-export const DEFAULT_REDIS_PREFIX = 'kommo-mcp:';
-
 export interface RedisCounterStoreOptions {
   url: string;
-  /** Default `kommo-mcp:`. */
-  prefix?: string;
+  /** Namespace of every key (KOMMO_REDIS_PREFIX). */
+  prefix: string;
   /** Cap on live per-argument counter keys under this prefix. */
   maxArgsKeys: number;
   /** A command that takes longer fails (the call is refused). Default 2000 ms. */
@@ -212,7 +210,7 @@ export class RedisCounterStore implements CounterStore {
   private readonly connecting: Promise<void>;
 
   constructor(options: RedisCounterStoreOptions) {
-    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.prefix = options.prefix;
     this.maxArgsKeys = options.maxArgsKeys;
     this.logger = options.logger ?? silentLogger;
     if (options.now) this.now = options.now;

@@ -62,6 +62,35 @@ const baseUrl = z
     return url.origin;
   });
 
+/** Key prefix on a shared Redis, so several deployments can share one. */
+export const DEFAULT_REDIS_PREFIX = 'kommo-mcp:';
+const REDIS_URL_EXAMPLE = 'KOMMO_REDIS_URL=redis://127.0.0.1:6379';
+// The URL may carry a password: messages never repeat it.
+const redisUrl = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(v);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+      ctx.addIssue({ code: 'custom', message: `KOMMO_REDIS_URL must be a redis:// or rediss:// URL with a host, e.g. ${REDIS_URL_EXAMPLE}` });
+      return z.NEVER;
+    }
+    if (url.port !== '' && !(Number(url.port) >= 1 && Number(url.port) <= 65535)) {
+      ctx.addIssue({ code: 'custom', message: `KOMMO_REDIS_URL has an invalid port, e.g. ${REDIS_URL_EXAMPLE}` });
+      return z.NEVER;
+    }
+    if (!/^\/?(\d{1,2})?$/.test(url.pathname) || url.search || url.hash) {
+      ctx.addIssue({ code: 'custom', message: `KOMMO_REDIS_URL may end with a database number only, e.g. ${REDIS_URL_EXAMPLE}/0` });
+      return z.NEVER;
+    }
+    return v;
+  });
+
 const TOKEN_EXAMPLE = 'KOMMO_ACCESS_TOKEN=eyJ0eXAiOiJKV1Qi...';
 const TOKEN_SHAPE = `KOMMO_ACCESS_TOKEN must be the long-lived token from your Kommo integration (one line, no spaces), e.g. ${TOKEN_EXAMPLE}`;
 /** The value shipped in .env.example. */
@@ -89,6 +118,18 @@ const EnvSchema = z.object({
   KOMMO_MAX_RETRIES: intFromEnv('KOMMO_MAX_RETRIES', 0, 10, 3, '3'),
   KOMMO_REFERENCE_TTL_S: intFromEnv('KOMMO_REFERENCE_TTL_S', 0, 86_400, 600, '600'),
   KOMMO_LIMITER_MAX_KEYS: intFromEnv('KOMMO_LIMITER_MAX_KEYS', 100, 100_000_000, 100_000, '100000'),
+  KOMMO_REDIS_URL: redisUrl.optional(),
+  KOMMO_REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[\x21-\x7e]{1,64}$/, 'KOMMO_REDIS_PREFIX must be 1 to 64 printable characters without spaces, e.g. KOMMO_REDIS_PREFIX=kommo-mcp:')
+    .optional(),
+  KOMMO_REDIS_FAIL: z
+    .string()
+    .trim()
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(['closed', 'open'], { message: 'KOMMO_REDIS_FAIL must be closed or open, e.g. KOMMO_REDIS_FAIL=closed' }))
+    .optional(),
   KOMMO_TIMEZONE: z
     .string()
     .trim()
@@ -238,6 +279,8 @@ export interface Config {
   maxRetries: number;
   referenceTtlMs: number;
   limiterMaxKeys: number;
+  /** Shared counters and approval markers on Redis (KOMMO_REDIS_URL); absent: in memory. */
+  redis?: RedisConfig;
   timezone?: string;
   auditLog?: string;
   logLevel: LogLevel;
@@ -250,6 +293,13 @@ export interface Config {
 /** The grants file named by --grants or KOMMO_GRANTS (the flag wins), for `grant add` as for serving. */
 export function grantsPathFrom(env: NodeJS.ProcessEnv, flag: string | undefined): string | undefined {
   return flag ?? (env.KOMMO_GRANTS?.trim() || undefined);
+}
+
+export interface RedisConfig {
+  url: string;
+  prefix: string;
+  /** `closed`: calls that need a counter are refused while Redis is away; `open`: counted in memory meanwhile. */
+  fail: 'closed' | 'open';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, command: ServeFlags): Config {
@@ -290,6 +340,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, command: ServeFlags): Config 
     maxRetries: e.KOMMO_MAX_RETRIES,
     referenceTtlMs: e.KOMMO_REFERENCE_TTL_S * 1000,
     limiterMaxKeys: e.KOMMO_LIMITER_MAX_KEYS,
+    ...(e.KOMMO_REDIS_URL && {
+      redis: { url: e.KOMMO_REDIS_URL, prefix: e.KOMMO_REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX, fail: e.KOMMO_REDIS_FAIL ?? 'closed' },
+    }),
     ...(e.KOMMO_TIMEZONE && { timezone: e.KOMMO_TIMEZONE }),
     ...(e.KOMMO_AUDIT_LOG && { auditLog: e.KOMMO_AUDIT_LOG }),
     logLevel: e.KOMMO_LOG_LEVEL ?? 'info',

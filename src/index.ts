@@ -19,6 +19,7 @@ import { kommoAttempts } from '../policy/attempts.js';
 import { fileAudit, loggerAudit } from '../policy/audit.js';
 import { runPolicyCheck } from '../policy/check.js';
 import { Limiter } from '../policy/limiter.js';
+import { createCounterStore } from '../policy/shared-counters.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
 import { PolicyStore } from '../policy/store.js';
 import { toolArguments } from '../tools/index.js';
@@ -90,8 +91,9 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
     );
   }
   // Every log line is scrubbed of the token, whatever a caller hands the logger.
-  const logger = createLogger(config.logLevel, undefined, { secrets: [kommoTarget!.token] });
-  secrets.push(kommoTarget!.token);
+  const redisPassword = config.redis ? redisUrlPassword(config.redis.url) : '';
+  const logger = createLogger(config.logLevel, undefined, { secrets: [kommoTarget!.token, redisPassword] });
+  secrets.push(kommoTarget!.token, redisPassword);
   process.on('unhandledRejection', (reason) => {
     logger.error('unhandled rejection', { error: describeError(reason) });
   });
@@ -111,8 +113,13 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
     ...(config.timezone && { timezone: config.timezone }),
   });
   const audit = config.auditLog ? fileAudit(config.auditLog) : loggerAudit(logger);
-  // One limiter for the whole process: `grant` and `global` budgets span every session and grant.
-  const limiter = new Limiter({ maxKeys: config.limiterMaxKeys });
+  // Counters (and approval markers) in memory, or on Redis shared by every replica; one limiter for
+  // the whole process: `grant` and `global` budgets span every session and grant.
+  const counters = await createCounterStore({ maxKeys: config.limiterMaxKeys, ...(config.redis && { redis: config.redis }) }, logger);
+  if (counters.whenReady && !(await counters.whenReady(REDIS_STARTUP_WAIT_MS))) {
+    logger.warn('Redis is not reachable yet; calls with rate limits follow KOMMO_REDIS_FAIL until it is', { fail: config.redis?.fail });
+  }
+  const limiter = new Limiter({ store: counters });
   const middlewareFor = (holder: PolicyStore): PolicyMiddleware => new PolicyMiddleware({ policy: holder, limiter, audit, logger });
   const middleware = middlewareFor(policy);
   // One set of report caches for the whole process, shared by every session.
@@ -174,6 +181,7 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
     // HTTP: stop accepting, let the calls in flight finish, then close sessions.
     for (const close of closers) await close().catch(() => {});
     await stopSandbox?.().catch(() => {});
+    await Promise.resolve(counters.close()).catch(() => {});
     audit.close();
     process.exit(0);
   };
@@ -186,6 +194,18 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   process.on('SIGTERM', () => void shutdown());
   if (settings.file !== undefined) logger.info('settings read from file', { file: settings.file, names: settings.fromFile });
   logger.info(ready, { sandbox: config.sandbox, policy: config.policyPath, policySha256: policy.sha256, ...(config.grantsPath && { grants: config.grantsPath }) });
+}
+
+/** How long startup waits for Redis before serving anyway (calls then follow KOMMO_REDIS_FAIL). */
+const REDIS_STARTUP_WAIT_MS = 2000;
+
+/** The password of a Redis URL, as the client sends it (never to be logged). */
+function redisUrlPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
 }
 
 /** Secrets known so far; a fatal message is scrubbed of them before it is printed. */

@@ -217,7 +217,7 @@ describe('Redis counter store when Redis goes away', () => {
   });
 
   it('a store whose Redis never answers refuses every call that needs a counter', async () => {
-    const s = new RedisCounterStore({ url: 'redis://127.0.0.1:1', maxArgsKeys: 10 });
+    const s = new RedisCounterStore({ url: 'redis://127.0.0.1:1', prefix: 'nowhere:', maxArgsKeys: 10 });
     stores.push(s);
     assert.equal(await s.whenReady(200), false);
     await assert.rejects(async () => s.reserve([fixed('a', 1)]), LimiterUnavailable);
