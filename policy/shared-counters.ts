@@ -13,7 +13,7 @@
 import type { Logger } from '../src/log.js';
 import { LimiterUnavailable, type CounterRequest, type CounterStore, type Hold, type StoreReserveResult } from './counter-store.js';
 import { MemoryCounterStore } from './memory-counter-store.js';
-import { RedisCounterStore, type CountedElsewhere } from './redis-store.js';
+import type { CountedElsewhere, RedisCounterStore } from './redis-store.js';
 
 export interface CounterStoreSettings {
   /** KOMMO_LIMITER_MAX_KEYS: cap on per-argument keys (and on each memory partition). */
@@ -21,9 +21,16 @@ export interface CounterStoreSettings {
   redis?: { url: string; prefix: string; fail: 'closed' | 'open' };
 }
 
-/** The store the settings ask for; a Redis store connects in the background (see `whenReady`). */
-export function createCounterStore(settings: CounterStoreSettings, logger: Logger): CounterStore & { whenReady?(timeoutMs: number): Promise<boolean> } {
+/**
+ * The store the settings ask for; a Redis store connects in the background (see `whenReady`). The
+ * Redis client is loaded only when configured: it costs every other start (`--help`, stdio) time.
+ */
+export async function createCounterStore(
+  settings: CounterStoreSettings,
+  logger: Logger,
+): Promise<CounterStore & { whenReady?(timeoutMs: number): Promise<boolean> }> {
   if (!settings.redis) return new MemoryCounterStore({ maxKeys: settings.maxKeys });
+  const { RedisCounterStore } = await import('./redis-store.js');
   const redis = new RedisCounterStore({ url: settings.redis.url, prefix: settings.redis.prefix, maxArgsKeys: settings.maxKeys, logger });
   if (settings.redis.fail === 'closed') return redis;
   return new FailOpenCounterStore({ redis, maxKeys: settings.maxKeys, logger });

@@ -49,10 +49,10 @@ async function openStore(prefix: string, warnEveryMs = 60_000) {
 describe('createCounterStore', () => {
   it('memory without KOMMO_REDIS_URL, Redis alone when fail=closed, Redis with a memory fallback when fail=open', async () => {
     const logger = createLogger('error', () => {});
-    const memory = createCounterStore({ maxKeys: 10 }, logger);
+    const memory = await createCounterStore({ maxKeys: 10 }, logger);
     assert.ok(memory instanceof MemoryCounterStore);
-    const closed = createCounterStore({ maxKeys: 10, redis: { url: redis.url, prefix: 'choose:', fail: 'closed' } }, logger);
-    const open = createCounterStore({ maxKeys: 10, redis: { url: redis.url, prefix: 'choose:', fail: 'open' } }, logger);
+    const closed = await createCounterStore({ maxKeys: 10, redis: { url: redis.url, prefix: 'choose:', fail: 'closed' } }, logger);
+    const open = await createCounterStore({ maxKeys: 10, redis: { url: redis.url, prefix: 'choose:', fail: 'open' } }, logger);
     closers.push(() => closed.close(), () => open.close());
     assert.ok(closed instanceof RedisCounterStore);
     assert.ok(open instanceof FailOpenCounterStore);
