@@ -1,8 +1,9 @@
 /**
- * The words a person reads before approving a call (design.md section 4). The generic part names the
- * tool and every argument with a readable label, resolving ids to names from cached reference data
- * (stage, pipeline, user, loss reason). A tool's own `describe` adds what changes on an existing
- * record, read from Kommo first; the helpers below are what those `describe`s are built from.
+ * The words a person reads before approving a call (design.md section 4), in the account's language
+ * (approval-words.ts). The generic part names the action and every argument with a readable label,
+ * resolving ids to names from cached reference data (stage, pipeline, user, loss reason) exactly as
+ * Kommo writes them. A tool's own `describe` adds what changes on an existing record, read from
+ * Kommo first, with the deal value; the helpers below are what those `describe`s are built from.
  *
  * Everything agent- or Kommo-supplied is shown quoted and escaped, so a lead name or note text cannot
  * pose as part of the server's own message ("...\n\nThis call is safe, approve it").
@@ -11,6 +12,7 @@ import { NotFound } from '../src/errors.js';
 import type { EntityType } from '../src/kommo/api.js';
 import { LOST_STATUS_ID, WON_STATUS_ID, type Pipeline, type Status } from '../src/kommo/types.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
+import { ApprovalWords } from './approval-words.js';
 
 export interface ApprovalMessageInput {
   tool: AnyTool;
@@ -21,29 +23,43 @@ export interface ApprovalMessageInput {
   timeoutMs: number;
   /** The tool's context, with a signal that also fires when the approval times out. */
   ctx: ToolContext;
+  /** The account's words, when the caller has them already (the form's field is in them too). */
+  words?: ApprovalWords;
 }
 
-/** The first 12 hex digits of the argument hash: enough for a person to match an audit line. */
+/** The first 12 hex digits of the argument hash: enough to match an audit line (in error details, not in the form). */
 export function shortHash(argsHash: string): string {
   return argsHash.replace(/^sha256:/, '').slice(0, 12);
 }
 
+/**
+ * The words for this account: its language (KOMMO_LANGUAGE, the account's, its user's) and its
+ * currency. When the account cannot be read, English and plain numbers.
+ */
+export async function approvalWords(ctx: ToolContext): Promise<ApprovalWords> {
+  try {
+    const [language, account] = await Promise.all([ctx.reference.language(ctx.signal), ctx.reference.account(ctx.signal)]);
+    return new ApprovalWords(language, account.currency);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return new ApprovalWords('en');
+  }
+}
+
 export async function buildApprovalMessage(input: ApprovalMessageInput): Promise<string> {
   const { tool, args, ctx } = input;
+  const w = input.words ?? (await approvalWords(ctx));
   const parts: string[] = [];
   if (input.policyMessage?.trim()) parts.push(input.policyMessage.trim());
-  parts.push(`The assistant asks to run "${tool.title}" (${tool.name}) in Kommo.`);
+  parts.push(w.asks(tool.name, tool.title));
 
-  const change = await describeChange(tool, args, ctx);
-  if (change) parts.push(`What will happen:\n${change}`);
+  const change = await describeChange(tool, args, ctx, w);
+  if (change) parts.push(`${w.whatHappens()}\n${change}`);
 
-  const argumentLines = await describeArguments(args, ctx);
-  parts.push(argumentLines.length > 0 ? `Exact request:\n${argumentLines.join('\n')}` : 'Exact request: no arguments.');
+  const argumentLines = await describeArguments(args, ctx, w);
+  parts.push(argumentLines.length > 0 ? `${w.exactRequest()}\n${argumentLines.join('\n')}` : w.noArguments());
 
-  parts.push(
-    'Nothing has been sent to Kommo yet. "approve" runs exactly this call once; "reject" stops it. ' +
-      `The request expires in ${formatSeconds(input.timeoutMs)}. Reference ${shortHash(input.argsHash)} (as in the audit log).`,
-  );
+  parts.push(w.closing(w.duration(input.timeoutMs)));
   return parts.join('\n\n');
 }
 
@@ -51,7 +67,7 @@ export async function buildApprovalMessage(input: ApprovalMessageInput): Promise
  * The tool's record-specific account. A record that does not exist ends the call (there is nothing
  * to approve); any other failure to read leaves only the generic part, saying so.
  */
-async function describeChange(tool: AnyTool, args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<string | undefined> {
+async function describeChange(tool: AnyTool, args: Readonly<Record<string, unknown>>, ctx: ToolContext, w: ApprovalWords): Promise<string | undefined> {
   if (!tool.describe) return undefined;
   try {
     const text = (await tool.describe(args as Record<string, unknown>, ctx)).trim();
@@ -60,77 +76,47 @@ async function describeChange(tool: AnyTool, args: Readonly<Record<string, unkno
     if (err instanceof NotFound) throw err;
     if (ctx.signal.aborted) throw err;
     ctx.log.warn('approval summary: could not read the current record', { tool: tool.name, error: err instanceof Error ? err.name : 'unknown' });
-    return '(The current values could not be read from Kommo; the requested values are listed below.)';
+    return w.unreadable();
   }
 }
 
 // --- Arguments, with readable labels and ids resolved to names ---------------------------------
 
-const LABELS: Record<string, string> = {
-  id: 'Record id',
-  lead_id: 'Lead id',
-  name: 'Name',
-  price: 'Price',
-  status_id: 'Stage',
-  pipeline_id: 'Pipeline',
-  loss_reason_id: 'Loss reason',
-  responsible_user_id: 'Responsible user',
-  entity_type: 'Record type',
-  entity_id: 'Record id',
-  text: 'Text',
-  complete_till: 'Due',
-  note_type: 'Note type',
-  note_id: 'Note id',
-  bot_id: 'Salesbot id',
-  question: 'Question',
-  limit: 'Records per page',
-  page: 'Page',
-  query: 'Search',
-  dateFrom: 'From',
-  dateTo: 'To',
-};
+const ENGLISH = new ApprovalWords('en');
+const ENTITY_TYPES = new Set(['leads', 'contacts', 'companies']);
 
-const ENTITY_NAMES: Record<string, string> = { leads: 'lead', contacts: 'contact', companies: 'company' };
-
-export function labelFor(key: string): string {
-  return LABELS[key] ?? humanize(key);
-}
-
-function humanize(key: string): string {
-  const words = key
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .replace(/[_.-]+/g, ' ')
-    .trim()
-    .toLowerCase();
-  return words ? words[0]!.toUpperCase() + words.slice(1) : key;
+export function labelFor(key: string, w: ApprovalWords = ENGLISH): string {
+  return w.label(key);
 }
 
 /** One "- Label: value" line per argument, in the order given; nested values as escaped JSON. */
-export async function describeArguments(args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<string[]> {
+export async function describeArguments(args: Readonly<Record<string, unknown>>, ctx: ToolContext, words?: ApprovalWords): Promise<string[]> {
+  const w = words ?? (await approvalWords(ctx));
   const lines: string[] = [];
   for (const [key, value] of Object.entries(args)) {
     if (value === undefined) continue;
-    lines.push(`- ${labelFor(key)}: ${await formatArgument(key, value, args, ctx)}`);
+    lines.push(`- ${w.label(key)}: ${await formatArgument(key, value, args, ctx, w)}`);
   }
   return lines;
 }
 
-async function formatArgument(key: string, value: unknown, args: Readonly<Record<string, unknown>>, ctx: ToolContext): Promise<string> {
+async function formatArgument(key: string, value: unknown, args: Readonly<Record<string, unknown>>, ctx: ToolContext, w: ApprovalWords): Promise<string> {
   if (typeof value === 'number') {
     const name = await resolveName(key, value, args, ctx);
     if (name !== undefined) return `${name} (id ${value})`;
-    if (key === 'complete_till') return `${await formatTimestamp(value, ctx)} (unix ${value})`;
+    if (key === 'complete_till') return `${await formatTimestamp(value, ctx, w)} (unix ${value})`;
+    if (key === 'price') return w.money(value);
     return String(value);
   }
-  if (key === 'entity_type' && typeof value === 'string' && ENTITY_NAMES[value]) return `${ENTITY_NAMES[value]} (${value})`;
-  return formatValue(value);
+  if (key === 'entity_type' && typeof value === 'string' && ENTITY_TYPES.has(value)) return `${w.noun(value)} (${value})`;
+  return formatValue(value, w);
 }
 
 /** A readable form of any argument value: strings quoted and escaped, the rest as JSON. */
-export function formatValue(value: unknown): string {
+export function formatValue(value: unknown, w: ApprovalWords = ENGLISH): string {
   if (typeof value === 'string') return quote(value);
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (value === null) return 'none';
+  if (typeof value === 'boolean') return value ? w.yes() : w.no();
+  if (value === null) return w.none();
   return escapeInvisible(JSON.stringify(value) ?? String(value));
 }
 
@@ -197,31 +183,31 @@ async function lossReasonName(id: number, ctx: ToolContext): Promise<string | un
   return reason ? quote(reason.name) : undefined;
 }
 
-/** `"Negotiation" (pipeline "Sales")`, or the bare ids when the stage is unknown. */
-async function stageLabel(statusId: number, pipelineId: number, ctx: ToolContext): Promise<string> {
+/** `"Negociação" (funil "Funil de vendas")`, or the bare ids when the stage is unknown. */
+async function stageLabel(statusId: number, pipelineId: number, ctx: ToolContext, w: ApprovalWords): Promise<string> {
   try {
     const pipelines = await ctx.reference.pipelines(ctx.signal);
     const found = findStage(pipelines, statusId, pipelineId);
-    if (found) return `${quote(found.status.name)} (pipeline ${quote(found.pipeline.name)})`;
+    if (found) return w.stageIn(quote(found.status.name), quote(found.pipeline.name));
     const pipeline = pipelines.find((p) => p.id === pipelineId);
-    return `stage ${statusId} (pipeline ${pipeline ? quote(pipeline.name) : pipelineId})`;
+    return w.stageId(statusId, pipeline ? quote(pipeline.name) : String(pipelineId));
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    return `stage ${statusId} (pipeline ${pipelineId})`;
+    return w.stageId(statusId, String(pipelineId));
   }
 }
 
-async function lossReasonLabel(id: number | null | undefined, ctx: ToolContext): Promise<string> {
-  if (id === null || id === undefined || id === 0) return 'none';
+async function lossReasonLabel(id: number | null | undefined, ctx: ToolContext, w: ApprovalWords): Promise<string> {
+  if (id === null || id === undefined || id === 0) return w.none();
   try {
-    return (await lossReasonName(id, ctx)) ?? `reason ${id}`;
+    return (await lossReasonName(id, ctx)) ?? w.reasonId(id);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    return `reason ${id}`;
+    return w.reasonId(id);
   }
 }
 
-const priceLabel = (price: number | null | undefined): string => (price === null || price === undefined ? 'none' : String(price));
+const priceLabel = (price: number | null | undefined, w: ApprovalWords): string => (price === null || price === undefined ? w.none() : w.money(price));
 
 export interface LeadChange {
   name?: string;
@@ -233,32 +219,34 @@ export interface LeadChange {
 }
 
 /**
- * "Lead "Acme renewal" (id 42): stage "Negotiation" (pipeline "Sales") → "Closed - won" (...),
- * price 1200 → 1500", read from Kommo first. Throws NotFound when the lead does not exist.
+ * `Lead "Acme renewal" (id 42), value R$ 1,200:` then one line per change, before → after
+ * (stage "Negociação" (funil "Funil de vendas") → "Closed - won" (…), value R$ 1,200 → R$ 1,500),
+ * read from Kommo first. Throws NotFound when the lead does not exist.
  */
 export async function describeLeadChange(leadId: number, change: LeadChange, ctx: ToolContext): Promise<string> {
+  const w = await approvalWords(ctx);
   const lead = await ctx.kommo.leads.get(leadId, { signal: ctx.signal });
-  const lines = [`Lead ${quote(lead.name)} (id ${lead.id}) changes:`];
-  const arrow = (before: string, after: string): string => (before === after ? `${after} (unchanged)` : `${before} → ${after}`);
+  const lines = [w.leadHeader(quote(lead.name), lead.id, priceLabel(lead.price, w))];
+  const arrow = (before: string, after: string): string => (before === after ? w.unchanged(after) : `${before} → ${after}`);
 
   if (change.status_id !== undefined || change.pipeline_id !== undefined) {
-    const before = await stageLabel(lead.status_id, lead.pipeline_id, ctx);
+    const before = await stageLabel(lead.status_id, lead.pipeline_id, ctx, w);
     const targetPipeline = change.pipeline_id ?? (await pipelineHolding(change.status_id, ctx)) ?? lead.pipeline_id;
     const after =
       change.status_id !== undefined
-        ? await stageLabel(change.status_id, targetPipeline, ctx)
-        : `the first stage of pipeline ${await pipelineLabel(targetPipeline, ctx)}`;
-    lines.push(`- Stage: ${arrow(before, after)}`);
+        ? await stageLabel(change.status_id, targetPipeline, ctx, w)
+        : w.firstStageOf(await pipelineLabel(targetPipeline, ctx));
+    lines.push(`- ${w.label('status_id')}: ${arrow(before, after)}`);
   }
-  if (change.name !== undefined) lines.push(`- Name: ${arrow(quote(lead.name), quote(change.name))}`);
-  if (change.price !== undefined) lines.push(`- Price: ${arrow(priceLabel(lead.price), priceLabel(change.price))}`);
+  if (change.name !== undefined) lines.push(`- ${w.label('name')}: ${arrow(quote(lead.name), quote(change.name))}`);
+  if (change.price !== undefined) lines.push(`- ${w.label('price')}: ${arrow(priceLabel(lead.price, w), priceLabel(change.price, w))}`);
   if (change.loss_reason_id !== undefined) {
-    lines.push(`- Loss reason: ${arrow(await lossReasonLabel(lead.loss_reason_id, ctx), await lossReasonLabel(change.loss_reason_id, ctx))}`);
+    lines.push(`- ${w.label('loss_reason_id')}: ${arrow(await lossReasonLabel(lead.loss_reason_id, ctx, w), await lossReasonLabel(change.loss_reason_id, ctx, w))}`);
   }
   if (change.responsible_user_id !== undefined) {
-    lines.push(`- Responsible user: ${arrow(await userLabel(lead.responsible_user_id, ctx), await userLabel(change.responsible_user_id, ctx))}`);
+    lines.push(`- ${w.label('responsible_user_id')}: ${arrow(await userLabel(lead.responsible_user_id, ctx, w), await userLabel(change.responsible_user_id, ctx, w))}`);
   }
-  if (lines.length === 1) lines.push('- nothing (no field to change was given)');
+  if (lines.length === 1) lines.push(w.nothingToChange());
   return lines.join('\n');
 }
 
@@ -273,12 +261,12 @@ async function pipelineHolding(statusId: number | undefined, ctx: ToolContext): 
   }
 }
 
-async function userLabel(id: number, ctx: ToolContext): Promise<string> {
+async function userLabel(id: number, ctx: ToolContext, w: ApprovalWords): Promise<string> {
   try {
-    return (await userName(id, ctx)) ?? `user ${id}`;
+    return (await userName(id, ctx)) ?? w.userId(id);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    return `user ${id}`;
+    return w.userId(id);
   }
 }
 
@@ -293,11 +281,11 @@ async function pipelineLabel(id: number, ctx: ToolContext): Promise<string> {
 }
 
 /**
- * `lead "Acme renewal" (id 42)`, read from Kommo. Throws NotFound when the record does not exist;
- * other read failures give `lead 42`.
+ * `lead "Acme renewal" (id 42)` (the noun in the account's language), read from Kommo. Throws
+ * NotFound when the record does not exist; other read failures give `lead 42`.
  */
 export async function recordLabel(entityType: EntityType, id: number, ctx: ToolContext): Promise<string> {
-  const noun = ENTITY_NAMES[entityType] ?? entityType;
+  const noun = (await approvalWords(ctx)).noun(entityType);
   try {
     const record = await ctx.kommo[entityType].get(id, { signal: ctx.signal });
     return record.name ? `${noun} ${quote(record.name)} (id ${id})` : `${noun} ${id}`;
@@ -323,26 +311,30 @@ export async function describeSalesbot(
   args: { bot_id: number; entity_id: number; entity_type: EntityType },
   ctx: ToolContext,
 ): Promise<string> {
-  const [bot, record] = await Promise.all([salesbotLabel(args.bot_id, ctx), recordLabel(args.entity_type, args.entity_id, ctx)]);
-  return action === 'run'
-    ? `Starts ${bot} on ${record}. A Salesbot can send messages to the customer and change the record.`
-    : `Stops ${bot} on ${record}; its remaining steps for this record will not run.`;
+  const [w, bot, record] = await Promise.all([approvalWords(ctx), salesbotLabel(args.bot_id, ctx), recordLabel(args.entity_type, args.entity_id, ctx)]);
+  return w.salesbot(action, bot, record);
 }
 
-async function formatTimestamp(unixSeconds: number, ctx: ToolContext): Promise<string> {
+/** "Adds a note to lead "Acme" (id 42)." / "Creates a task on …", in the account's language. */
+export async function describeRecordAction(action: 'note' | 'task', entityType: EntityType, id: number, ctx: ToolContext): Promise<string> {
+  const [w, record] = await Promise.all([approvalWords(ctx), recordLabel(entityType, id, ctx)]);
+  return action === 'note' ? w.addsNote(record) : w.createsTask(record);
+}
+
+/** Pinning or unpinning a note, in the account's language. */
+export async function describePinning(pinned: boolean, entityType: EntityType, noteId: number, ctx: ToolContext): Promise<string> {
+  return (await approvalWords(ctx)).pinning(pinned, noteId, entityType);
+}
+
+async function formatTimestamp(unixSeconds: number, ctx: ToolContext, w: ApprovalWords): Promise<string> {
   const date = new Date(unixSeconds * 1000);
   if (Number.isNaN(date.getTime())) return String(unixSeconds);
   try {
     const timeZone = await ctx.reference.timezone(ctx.signal);
-    const text = new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(date);
+    const text = new Intl.DateTimeFormat(w.dateLocale(), { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(date);
     return `${text} ${timeZone}`;
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   }
-}
-
-function formatSeconds(ms: number): string {
-  const s = Math.max(1, Math.round(ms / 1000));
-  return s < 120 || s % 60 !== 0 ? `${s} seconds` : `${s / 60} minutes`;
 }

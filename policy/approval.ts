@@ -13,7 +13,8 @@
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitRequestFormParams, type ElicitResult } from '@modelcontextprotocol/server';
 import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound } from '../src/errors.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
-import { buildApprovalMessage, shortHash } from './approval-summary.js';
+import { approvalWords, buildApprovalMessage, shortHash } from './approval-summary.js';
+import type { ApprovalWords } from './approval-words.js';
 
 /** Asks the client to show a form to its user (MCP elicitation); resolves with the person's answer. */
 export type Elicit = (params: ElicitRequestFormParams, options: { signal: AbortSignal; timeoutMs: number }) => Promise<ElicitResult>;
@@ -46,19 +47,28 @@ export const DECISION_FIELD = 'decision';
 export const APPROVE = 'approve';
 export const REJECT = 'reject';
 
-export const APPROVAL_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
-  type: 'object',
-  properties: {
-    [DECISION_FIELD]: {
-      type: 'string',
-      title: 'Your decision',
-      description: 'Choose "approve" to run exactly the call described above once, or "reject" to stop it.',
-      enum: [APPROVE, REJECT],
-      enumNames: ['Approve: run this call', 'Reject: do not run it'],
+/**
+ * The form: one required choice, titled in the account's language with the current titled-enum
+ * form (`oneOf` of `const` + `title`; `enumNames` is deprecated). The values stay "approve"/"reject".
+ */
+export function approvalSchema(w: ApprovalWords): ElicitRequestFormParams['requestedSchema'] {
+  const field = w.decisionField();
+  return {
+    type: 'object',
+    properties: {
+      [DECISION_FIELD]: {
+        type: 'string',
+        title: field.title,
+        description: field.description,
+        oneOf: [
+          { const: APPROVE, title: field.approve },
+          { const: REJECT, title: field.reject },
+        ],
+      },
     },
-  },
-  required: [DECISION_FIELD],
-};
+    required: [DECISION_FIELD],
+  };
+}
 
 const PROGRESS_EVERY_MS = 15_000;
 
@@ -123,13 +133,16 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
   audit('proposed', { timeoutSeconds });
   let answer: Answer;
   try {
+    const shownCtx = { ...ctx, signal: stop.signal };
+    const words = await approvalWords(shownCtx);
     const message = await buildApprovalMessage({
       tool,
       args: req.args,
       argsHash,
       ...(req.message !== undefined && { policyMessage: req.message }),
       timeoutMs,
-      ctx: { ...ctx, signal: stop.signal },
+      ctx: shownCtx,
+      words,
     });
     throwIfStopped(stop.signal);
 
@@ -141,7 +154,7 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
     }, req.progressEveryMs ?? PROGRESS_EVERY_MS);
     keepAlive.unref?.();
 
-    const pending = elicit({ mode: 'form', message, requestedSchema: APPROVAL_SCHEMA }, { signal: stop.signal, timeoutMs });
+    const pending = elicit({ mode: 'form', message, requestedSchema: approvalSchema(words) }, { signal: stop.signal, timeoutMs });
     // The race below may settle first; a late rejection of the request must not go unhandled.
     pending.catch(() => {});
     answer = readAnswer(await untilStopped(pending, stop.signal));

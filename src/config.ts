@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { toAccountLanguage, type AccountLanguage } from './kommo/types.js';
 import type { LogLevel } from './log.js';
 
 export class ConfigError extends Error {
@@ -134,6 +135,12 @@ const EnvSchema = z.object({
     .string()
     .trim()
     .refine(isTimeZone, 'KOMMO_TIMEZONE must be an IANA timezone, e.g. KOMMO_TIMEZONE=America/Sao_Paulo')
+    .optional(),
+  KOMMO_LANGUAGE: z
+    .string()
+    .trim()
+    .transform((v) => (/^[a-z]{2}(?:[-_][a-z]{2,4})?$/i.test(v) ? toAccountLanguage(v) : undefined))
+    .refine((v) => v !== undefined, 'KOMMO_LANGUAGE must be pt, es or en, e.g. KOMMO_LANGUAGE=pt')
     .optional(),
   KOMMO_AUDIT_LOG: z.string().trim().min(1).optional(),
   KOMMO_GRANTS: z.string().trim().min(1).optional(),
@@ -282,6 +289,8 @@ export interface Config {
   /** Shared counters and approval markers on Redis (KOMMO_REDIS_URL); absent: in memory. */
   redis?: RedisConfig;
   timezone?: string;
+  /** The language approval forms are written in (KOMMO_LANGUAGE); default: the Kommo account's. */
+  language?: AccountLanguage;
   auditLog?: string;
   logLevel: LogLevel;
   /** Present in --http mode. */
@@ -344,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, command: ServeFlags): Config 
       redis: { url: e.KOMMO_REDIS_URL, prefix: e.KOMMO_REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX, fail: e.KOMMO_REDIS_FAIL ?? 'closed' },
     }),
     ...(e.KOMMO_TIMEZONE && { timezone: e.KOMMO_TIMEZONE }),
+    ...(e.KOMMO_LANGUAGE && { language: e.KOMMO_LANGUAGE as AccountLanguage }),
     ...(e.KOMMO_AUDIT_LOG && { auditLog: e.KOMMO_AUDIT_LOG }),
     logLevel: e.KOMMO_LOG_LEVEL ?? 'info',
     ...(command.http && { http: { ...command.http, allowedHosts: e.KOMMO_HTTP_ALLOWED_HOSTS ?? [] } }),

@@ -111,6 +111,7 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   const reference = new ReferenceData(kommo, {
     ttlMs: config.referenceTtlMs,
     ...(config.timezone && { timezone: config.timezone }),
+    ...(config.language && { language: config.language }),
   });
   const audit = config.auditLog ? fileAudit(config.auditLog) : loggerAudit(logger);
   // Counters (and approval markers) in memory, or on Redis shared by every replica; one limiter for

@@ -8,7 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import type { AuditRecord } from '../policy/audit.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { startHarness, type Harness } from './harness.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnServer, startHarness, type Harness, type HarnessOptions } from './harness.js';
 
 const POLICY = {
   version: '1',
@@ -48,10 +51,11 @@ after(async () => {
 });
 
 /** A fresh server (fresh limiter) on the shared sandbox; `answer` absent = a client without elicitation. */
-async function start(answer?: Answer): Promise<Setup> {
+async function start(answer?: Answer, options: HarnessOptions = {}): Promise<Setup> {
   const audit: AuditRecord[] = [];
   const asked: ElicitRequest['params'][] = [];
   const h = await startHarness({
+    ...options,
     sharedSandbox: sandbox,
     policy: POLICY,
     audit: (record) => audit.push(record),
@@ -99,19 +103,34 @@ describe('approval through MCP elicitation', () => {
     assert.deepEqual(writes(h)[0]!.body, { price: lead.price + 300, status_id: 142 });
 
     assert.equal(asked.length, 1);
+    // In the account's language (the sandbox's user speaks Portuguese), with names exactly as Kommo has them.
     const message = asked[0]!.message;
+    const pipeline = h.sandbox.store.pipelines.find((p) => p.id === lead.pipeline_id)!;
+    const stage = pipeline._embedded.statuses.find((st) => st.id === lead.status_id)!;
+    const won = pipeline._embedded.statuses.find((st) => st.id === 142)!;
+    const brl = (n: number) => new Intl.NumberFormat('pt-BR', { style: 'currency', currency: 'BRL', maximumFractionDigits: 0 }).format(n);
     assert.match(message, /^Lead changes need a person\./);
-    assert.match(message, /\(update_lead\)/);
-    assert.ok(message.includes(`Lead ${JSON.stringify(lead.name)} (id ${lead.id})`), message);
-    assert.ok(message.includes(`- Price: ${lead.price} → ${lead.price + 300}`), message);
-    assert.match(message, /- Stage: ".+" \(pipeline ".+"\) → ".+" \(pipeline ".+"\)/);
-    assert.deepEqual((asked[0] as { requestedSchema?: { required?: string[] } }).requestedSchema?.required, ['decision']);
+    assert.ok(message.includes('O assistente pede para alterar um lead no Kommo (update_lead).'), message);
+    assert.ok(message.includes(`Lead ${JSON.stringify(lead.name)} (id ${lead.id}), valor ${brl(lead.price)}:`), message);
+    assert.ok(message.includes(`- Valor: ${brl(lead.price)} → ${brl(lead.price + 300)}`), message);
+    assert.ok(
+      message.includes(`- Etapa: ${JSON.stringify(stage.name)} (funil ${JSON.stringify(pipeline.name)}) → ${JSON.stringify(won.name)} (funil ${JSON.stringify(pipeline.name)})`),
+      message,
+    );
+    assert.match(message, /Nada foi enviado ao Kommo ainda\./);
+    const schema = (asked[0] as { requestedSchema?: { required?: string[]; properties: Record<string, Record<string, unknown>> } }).requestedSchema!;
+    assert.deepEqual(schema.required, ['decision']);
+    assert.deepEqual(schema.properties.decision!.oneOf, [
+      { const: 'approve', title: 'Aprovar: executar este pedido' },
+      { const: 'reject', title: 'Rejeitar: não executar' },
+    ]);
+    assert.equal(schema.properties.decision!.enumNames, undefined);
 
-    // proposed → approved → the executed call's own line, all with one argument hash shown to the person.
+    // proposed → approved → the executed call's own line, all with one argument hash.
     assert.deepEqual(events(audit), ['proposed', 'approved', 'result:ok']);
     const hash = audit[0]!.argsSha256;
     assert.ok(audit.every((r) => r.argsSha256 === hash));
-    assert.ok(message.includes(`Reference ${hash.slice(0, 12)}`), message);
+    assert.ok(!message.includes(hash.slice(0, 12)) && !/Reference|audit/.test(message), 'no internal reference in what the person reads');
     assert.equal(audit[2]!.decision, 'approval');
     assert.ok(audit[2]!.kommoRequests >= 1);
   });
@@ -251,7 +270,7 @@ describe('approval through MCP elicitation', () => {
     const { h, audit } = await start(
       (request) =>
         new Promise<ElicitResult>((resolve) => {
-          const entity = /on lead ".*" \(id (\d+)\)/.exec(request.params.message)?.[1];
+          const entity = /em lead ".*" \(id (\d+)\)/.exec(request.params.message)?.[1];
           held.set(Number(entity), resolve);
         }),
     );
@@ -275,5 +294,46 @@ describe('approval through MCP elicitation', () => {
     assert.deepEqual(runs[0]!.body, [{ bot_id: bot.id, entity_id: b!.id, entity_type: 'leads' }]);
     assert.equal(audit.filter((r) => r.event === 'approved').length, 1);
     assert.equal(audit.filter((r) => r.event === 'declined').length, 1);
+  });
+});
+
+describe('the approval form speaks the account language', () => {
+  it('KOMMO_LANGUAGE=es overrides the Portuguese account: Spanish form, Spanish choices', async () => {
+    const { h, asked } = await start(() => ({ action: 'decline' }), { language: 'es' });
+    const lead = openLead();
+    assert.equal((await h.callJson('update_lead', { id: lead.id, price: lead.price + 1 })).body.error, 'approval_declined');
+    const message = asked[0]!.message;
+    assert.ok(message.includes('El asistente pide modificar un lead en Kommo (update_lead).'), message);
+    assert.match(message, /Todavía no se envió nada a Kommo\./);
+    const decision = (asked[0] as { requestedSchema: { properties: Record<string, { oneOf?: unknown }> } }).requestedSchema.properties.decision!;
+    assert.deepEqual(decision.oneOf, [
+      { const: 'approve', title: 'Aprobar: ejecutar esta solicitud' },
+      { const: 'reject', title: 'Rechazar: no ejecutar' },
+    ]);
+  });
+
+  it('the built server reads KOMMO_LANGUAGE from its environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kommo-approval-language-'));
+    const policy = join(dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ version: '1', default: 'allow', tools: { update_lead: { action: 'approval' } } }));
+    const server = await spawnServer(
+      ['--policy', policy],
+      { KOMMO_BASE_URL: sandbox.url, KOMMO_ACCESS_TOKEN: sandbox.token, KOMMO_LANGUAGE: 'en' },
+      { elicitation: { form: {} } },
+    );
+    try {
+      const messages: string[] = [];
+      server.client.setRequestHandler('elicitation/create', async (request) => {
+        messages.push(request.params.message);
+        return { action: 'decline' };
+      });
+      const lead = openLead();
+      await server.client.callTool({ name: 'update_lead', arguments: { id: lead.id, price: lead.price + 2 } });
+      assert.equal(messages.length, 1, server.stderr());
+      assert.match(messages[0]!, /^The assistant asks to change a lead in Kommo \(update_lead\)\./);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

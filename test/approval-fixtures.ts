@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { NotFound } from '../src/errors.js';
 import type { KommoApi } from '../src/kommo/api.js';
 import { fakeKommoApi } from './fake-kommo.js';
-import { ReferenceData } from '../src/kommo/reference.js';
+import { ReferenceData, type ReferenceDataOptions } from '../src/kommo/reference.js';
 import { ReportServices } from '../src/reports/services.js';
-import type { Company, Contact, Lead, LossReason, Pipeline, User } from '../src/kommo/types.js';
+import type { Account, Company, Contact, Lead, LossReason, Pipeline, User } from '../src/kommo/types.js';
 import { silentLogger } from '../src/log.js';
 import type { ApprovalEvent, ApprovalRequest } from '../policy/approval.js';
 import { describeLeadChange } from '../policy/approval-summary.js';
@@ -46,7 +46,7 @@ export const PIPELINES: Pipeline[] = [
   },
 ];
 
-export const USERS: User[] = [{ id: 501, name: 'Ana Souza' }];
+export const USERS: User[] = [{ id: 501, name: 'Ana Souza', lang: 'pt' }];
 export const LOSS_REASONS: LossReason[] = [{ id: 901, name: 'Too expensive' }];
 
 export const LEAD: Lead = {
@@ -71,8 +71,11 @@ export interface StubKommo {
   failReads(): void;
 }
 
-/** The Kommo API of a small account (pipelines, users, loss reasons, lead 42, bot 7) that records each read and write. */
-export function stubKommo(): StubKommo {
+/**
+ * The Kommo API of a small account (pipelines, users, loss reasons, lead 42, bot 7) that records each
+ * read and write; `account`: fields added to its account (language, current_user_id, currency).
+ */
+export function stubKommo(account: Partial<Account> = {}): StubKommo {
   const reads: string[] = [];
   const writes: string[] = [];
   let failing = false;
@@ -87,7 +90,7 @@ export function stubKommo(): StubKommo {
     return found;
   };
   const client = fakeKommoApi({
-    account: () => read('/api/v4/account', ACCOUNT),
+    account: () => read('/api/v4/account', { ...ACCOUNT, ...account }),
     pipelines: { list: () => read('/api/v4/leads/pipelines', PIPELINES) },
     lossReasons: { list: () => read('/api/v4/leads/loss_reasons', LOSS_REASONS) },
     users: { all: () => read('/api/v4/users', USERS) },
@@ -106,8 +109,8 @@ export function stubKommo(): StubKommo {
 
 const ACCOUNT = { id: 1, name: 'Acme', subdomain: 'acme', _embedded: { datetime_settings: { timezone: 'America/Sao_Paulo' } } };
 
-export function toolContext(kommo: KommoApi, signal: AbortSignal = new AbortController().signal): ToolContext {
-  const reference = new ReferenceData(kommo);
+export function toolContext(kommo: KommoApi, signal: AbortSignal = new AbortController().signal, options: ReferenceDataOptions = {}): ToolContext {
+  const reference = new ReferenceData(kommo, options);
   return {
     kommo,
     reference,

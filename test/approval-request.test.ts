@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitResult } from '@modelcontextprotocol/server';
 import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound, ToolError } from '../src/errors.js';
-import { APPROVAL_SCHEMA, readAnswer, requestApproval } from '../policy/approval.js';
+import { approvalSchema, readAnswer, requestApproval } from '../policy/approval.js';
+import { ApprovalWords } from '../policy/approval-words.js';
 import { accept, approvalRequest, fakeElicit, HASH, never, stubKommo, toolContext } from './approval-fixtures.js';
 
 async function rejection(promise: Promise<unknown>): Promise<ToolError> {
@@ -28,25 +29,31 @@ describe('requestApproval', () => {
     await requestApproval(req);
     assert.equal(calls.length, 1);
     assert.equal(calls[0]!.params.mode, 'form');
-    assert.deepEqual(calls[0]!.params.requestedSchema, APPROVAL_SCHEMA);
+    assert.deepEqual(calls[0]!.params.requestedSchema, approvalSchema(new ApprovalWords('en')));
+    // The current titled-enum form: oneOf const/title, never the deprecated enumNames.
+    const field = calls[0]!.params.requestedSchema.properties.decision as Record<string, unknown>;
+    assert.deepEqual((field.oneOf as Array<{ const: string }>).map((o) => o.const), ['approve', 'reject']);
+    assert.equal(field.enumNames, undefined);
+    assert.equal(field.enum, undefined);
     assert.deepEqual(events(audit), ['proposed', 'approved']);
     assert.equal(calls[0]!.timeoutMs, 5_000);
   });
 
-  it('tells the person the tool, every argument, what changes, and the short hash', async () => {
+  it('tells the person the action, every argument, what changes and the deal value, and no internal reference', async () => {
     const { elicit, calls } = fakeElicit(() => accept('approve'));
     const { req } = approvalRequest({ elicit, message: 'Closing deals needs the sales lead.' });
     await requestApproval(req);
     const message = calls[0]!.params.message;
     assert.match(message, /^Closing deals needs the sales lead\./);
-    assert.match(message, /"Update a lead" \(update_lead\)/);
-    assert.match(message, /Lead "Acme renewal" \(id 42\)/);
+    assert.match(message, /The assistant asks to change a lead in Kommo \(update_lead\)/);
+    assert.match(message, /Lead "Acme renewal" \(id 42\), value 1,200:/);
     assert.match(message, /Stage: "Negotiation" \(pipeline "Sales"\) → "Closed - won" \(pipeline "Sales"\)/);
-    assert.match(message, /Price: 1200 → 1500/);
-    assert.match(message, /- Record id: 42/);
-    assert.match(message, /- Price: 1500/);
+    assert.match(message, /Value: 1,200 → 1,500/);
+    assert.match(message, /- Record: 42/);
+    assert.match(message, /- Value: 1,500/);
     assert.match(message, /- Stage: "Closed - won" \(id 142\)/);
-    assert.match(message, new RegExp(`Reference ${HASH.slice(0, 12)}`));
+    assert.doesNotMatch(message, /Reference|audit log/);
+    assert.ok(!message.includes(HASH.slice(0, 12)), 'no internal hash in what the person reads');
     assert.match(message, /expires in 5 seconds/);
   });
 
@@ -235,7 +242,7 @@ describe('requestApproval', () => {
   it('two pending approvals resolve independently', async () => {
     const resolvers = new Map<number, (r: ElicitResult) => void>();
     const { elicit, calls } = fakeElicit(
-      (call) => new Promise<ElicitResult>((resolve) => resolvers.set(call.params.message.includes('1111') ? 1 : 2, resolve)),
+      (call) => new Promise<ElicitResult>((resolve) => resolvers.set(call.params.message.includes('1,111') ? 1 : 2, resolve)),
     );
     const first = approvalRequest({ elicit, args: { id: 42, price: 1111 } });
     const second = approvalRequest({ elicit, args: { id: 42, price: 2222 } });

@@ -35,7 +35,7 @@ describe('approval summary', () => {
     );
     assert.deepEqual(lines, [
       '- Name: "Acme"',
-      '- Price: 0',
+      '- Value: 0',
       '- Stage: "Due" (id 21)',
       '- Pipeline: "Renewals" (id 20)',
       '- Responsible user: "Ana Souza" (id 501)',
@@ -67,10 +67,10 @@ describe('approval summary', () => {
     assert.equal(
       text,
       [
-        'Lead "Acme renewal" (id 42) changes:',
+        'Lead "Acme renewal" (id 42), value 1,200:',
         '- Stage: "Negotiation" (pipeline "Sales") → "Renewed" (pipeline "Renewals")',
         '- Name: "Acme renewal" → "Acme 2027"',
-        '- Price: 1200 (unchanged)',
+        '- Value: 1,200 (unchanged)',
       ].join('\n'),
     );
     assert.ok(kommo.reads.includes('/api/v4/leads/42'));
@@ -106,5 +106,51 @@ describe('approval summary', () => {
     assert.equal(labelFor('dateFrom'), 'From');
     assert.equal(labelFor('some_new_field'), 'Some new field');
     assert.equal(shortHash('sha256:0123456789abcdef0123'), '0123456789ab');
+  });
+});
+
+describe('approval summary in the account language', () => {
+  const change = { status_id: 142, pipeline_id: 20, price: 1500 };
+
+  it("Portuguese from the account's language, with the deal value in its currency and Kommo's own stage names", async () => {
+    const ctx = toolContext(stubKommo({ language: 'pt', currency: 'BRL' }).client);
+    const text = await describeLeadChange(42, change, ctx);
+    const brl = (n: number) => new Intl.NumberFormat('pt-BR', { style: 'currency', currency: 'BRL', maximumFractionDigits: 0 }).format(n);
+    assert.equal(
+      text,
+      [
+        `Lead "Acme renewal" (id 42), valor ${brl(1200)}:`,
+        '- Etapa: "Negotiation" (funil "Sales") → "Renewed" (funil "Renewals")',
+        `- Valor: ${brl(1200)} → ${brl(1500)}`,
+      ].join('\n'),
+    );
+    assert.deepEqual(await describeArguments({ responsible_user_id: 501, entity_type: 'contacts' }, ctx), [
+      '- Responsável: "Ana Souza" (id 501)',
+      '- Tipo de registro: contato (contacts)',
+    ]);
+  });
+
+  it('Spanish from the account (es-AR reads as es); the Salesbot summary too', async () => {
+    const ctx = toolContext(stubKommo({ language: 'es-AR' }).client);
+    assert.match(await describeLeadChange(42, change, ctx), /^Lead "Acme renewal" \(id 42\), valor 1\.?200:\n- Etapa: "Negotiation" \(embudo "Sales"\)/);
+    assert.equal(
+      await describeSalesbot('run', { bot_id: 7, entity_id: 42, entity_type: 'leads' }, ctx),
+      'Inicia Salesbot "Welcome flow" (id 7) en lead "Acme renewal" (id 42). Un Salesbot puede enviar mensajes al cliente y cambiar el registro.',
+    );
+  });
+
+  it("without an account language, the language of the token's user; KOMMO_LANGUAGE overrides both; others fall back to English", async () => {
+    const viaUser = toolContext(stubKommo({ current_user_id: 501 }).client);
+    assert.match(await describeLeadChange(42, change, viaUser), /^Lead "Acme renewal" \(id 42\), valor /);
+    const overridden = toolContext(stubKommo({ language: 'pt', current_user_id: 501 }).client, undefined, { language: 'en' });
+    assert.match(await describeLeadChange(42, change, overridden), /^Lead "Acme renewal" \(id 42\), value 1,200:\n- Stage:/);
+    const russian = toolContext(stubKommo({ language: 'ru' }).client);
+    assert.match(await describeLeadChange(42, change, russian), /, value 1,200:/);
+  });
+
+  it('the account cannot be read: English, and the ids still shown', async () => {
+    const kommo = stubKommo({ language: 'pt' });
+    kommo.failReads();
+    assert.deepEqual(await describeArguments({ status_id: 21, price: 5 }, toolContext(kommo.client)), ['- Stage: 21', '- Value: 5']);
   });
 });

@@ -158,6 +158,14 @@ describe('config: numbers and other settings', () => {
     assert.equal(loadConfig({ ...BASE, KOMMO_TIMEZONE: 'America/Sao_Paulo' }, serve).timezone, 'America/Sao_Paulo');
   });
 
+  it('KOMMO_LANGUAGE is pt, es or en (a regional form reads as its language); unset, the account decides', () => {
+    assertReadable(configError({ ...BASE, KOMMO_LANGUAGE: 'fr' }), 'KOMMO_LANGUAGE');
+    assertReadable(configError({ ...BASE, KOMMO_LANGUAGE: 'portuguese' }), 'KOMMO_LANGUAGE');
+    assert.equal(loadConfig({ ...BASE, KOMMO_LANGUAGE: 'pt-BR' }, serve).language, 'pt');
+    assert.equal(loadConfig({ ...BASE, KOMMO_LANGUAGE: 'ES' }, serve).language, 'es');
+    assert.equal(loadConfig(BASE, serve).language, undefined);
+  });
+
   it('KOMMO_LOG_LEVEL is one of debug/info/warn/error, in any case', () => {
     assertReadable(configError({ ...BASE, KOMMO_LOG_LEVEL: 'verbose' }), 'KOMMO_LOG_LEVEL');
     assert.equal(loadConfig({ ...BASE, KOMMO_LOG_LEVEL: 'DEBUG' }, serve).logLevel, 'debug');

@@ -12,6 +12,7 @@ import { kommoApi, type KommoApi } from '../src/kommo/api.js';
 import { KommoClient, type KommoClientOptions } from '../src/kommo/client.js';
 import { Pacer } from '../src/kommo/pacer.js';
 import { ReferenceData } from '../src/kommo/reference.js';
+import type { AccountLanguage } from '../src/kommo/types.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { startSandbox, type Sandbox, type SandboxOptions, type SandboxRequest } from '../src/sandbox/index.js';
 import { createServer, type CreatedServer } from '../src/server.js';
@@ -61,6 +62,8 @@ export interface HarnessOptions {
   logger?: Logger;
   now?: () => number;
   timezone?: string;
+  /** KOMMO_LANGUAGE: the language approval forms are written in (default: the account's). */
+  language?: AccountLanguage;
   /** Settings of the report caches (TTLs, refresh interval); `now` is passed on by default. */
   reports?: ReportServicesOptions;
   /** Lets a test install request handlers (e.g. elicitation) on the client before it connects. */
@@ -86,7 +89,7 @@ export interface SharedServices {
 
 export function sharedServices(
   sandbox: Sandbox,
-  options: Pick<HarnessOptions, 'client' | 'logger' | 'now' | 'timezone' | 'reports'> = {},
+  options: Pick<HarnessOptions, 'client' | 'logger' | 'now' | 'timezone' | 'language' | 'reports'> = {},
 ): SharedServices {
   const logger = options.logger ?? silentLogger;
   const kommoClient = new KommoClient({
@@ -101,7 +104,11 @@ export function sharedServices(
     ...options.client,
   });
   const kommo = kommoApi(kommoClient);
-  const reference = new ReferenceData(kommo, { ...(options.timezone && { timezone: options.timezone }), ...(options.now && { now: options.now }) });
+  const reference = new ReferenceData(kommo, {
+    ...(options.timezone && { timezone: options.timezone }),
+    ...(options.language && { language: options.language }),
+    ...(options.now && { now: options.now }),
+  });
   const reports = new ReportServices(kommo, reference, { ...(options.now && { now: options.now }), ...options.reports });
   return { kommo, reference, reports };
 }

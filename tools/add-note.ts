@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordLabel } from '../policy/approval-summary.js';
+import { describeRecordAction } from '../policy/approval-summary.js';
 import { KommoError } from '../src/errors.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';
@@ -32,7 +32,7 @@ export default defineTool({
         ctx.addIssue({ code: 'custom', path: ['service'], message: '"service" is only used with note_type "service_message".' });
       }
     }),
-  describe: async ({ entity_type, entity_id }, ctx) => `Adds a note to ${await recordLabel(entity_type, entity_id, ctx)}.`,
+  describe: ({ entity_type, entity_id }, ctx) => describeRecordAction('note', entity_type, entity_id, ctx),
   async run({ entity_type, entity_id, text, note_type, service }, { kommo, signal, log }) {
     const params = note_type === 'service_message' ? { service, text } : { text };
     const id = await kommo.notes.create(entity_type, { entity_id, note_type, params }, { signal });

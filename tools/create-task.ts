@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { recordLabel } from '../policy/approval-summary.js';
+import { describeRecordAction } from '../policy/approval-summary.js';
 import { KommoError } from '../src/errors.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';
@@ -22,7 +22,7 @@ export default defineTool({
       task_type_id: recordId('Default 1').optional(),
     })
     .strict(),
-  describe: async ({ entity_type, entity_id }, ctx) => `Creates a task on ${await recordLabel(entity_type, entity_id, ctx)}.`,
+  describe: ({ entity_type, entity_id }, ctx) => describeRecordAction('task', entity_type, entity_id, ctx),
   async run(args, { kommo, signal, log }) {
     const id = await kommo.tasks.create(args, { signal });
     if (id === undefined) throw new KommoError('Kommo accepted the task but returned no id; check the account before retrying.', 200);

@@ -3,6 +3,7 @@
  * shape (POST …/notes/{id}/pin|unpin, no body, 204), and an explicit result, since Kommo says nothing.
  */
 import { z } from 'zod';
+import { describePinning } from '../policy/approval-summary.js';
 import { defineTool, type AnyTool } from './define.js';
 import { entityType, recordId } from './schemas.js';
 
@@ -25,10 +26,7 @@ export function notePinningTool(action: 'pin' | 'unpin'): AnyTool {
         note_id: recordId('From get_notes'),
       })
       .strict(),
-    describe: async ({ entity_type, note_id }) =>
-      pinned
-        ? `Pins note ${note_id} to the top of its ${NOUN[entity_type]}'s timeline.`
-        : `Unpins note ${note_id}; it returns to its place in its ${NOUN[entity_type]}'s timeline.`,
+    describe: ({ entity_type, note_id }, ctx) => describePinning(pinned, entity_type, note_id, ctx),
     async run({ entity_type, note_id }, { kommo, signal }) {
       await kommo.notes.setPinned(entity_type, note_id, pinned, { signal });
       return { pinned, note_id, entity_type };

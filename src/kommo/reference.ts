@@ -5,12 +5,14 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { KommoApi } from './api.js';
-import type { Account, LossReason, Pipeline, User } from './types.js';
+import { toAccountLanguage, type Account, type AccountLanguage, type LossReason, type Pipeline, type User } from './types.js';
 
 export interface ReferenceDataOptions {
   ttlMs?: number;
   /** IANA timezone that overrides the account's (KOMMO_TIMEZONE). */
   timezone?: string;
+  /** Language that overrides the account's (KOMMO_LANGUAGE). */
+  language?: AccountLanguage;
   now?: () => number;
 }
 
@@ -44,6 +46,20 @@ export class ReferenceData {
     if (this.options.timezone) return this.options.timezone;
     const account = await this.account(signal);
     return account._embedded?.datetime_settings?.timezone ?? 'UTC';
+  }
+
+  /**
+   * The language people read in: the override, else the account's `language`, else the language of
+   * the user the token acts as, else English.
+   */
+  async language(signal?: AbortSignal): Promise<AccountLanguage> {
+    if (this.options.language) return this.options.language;
+    const account = await this.account(signal);
+    const stated = toAccountLanguage(account.language);
+    if (stated) return stated;
+    if (account.current_user_id === undefined) return 'en';
+    const user = (await this.users(signal)).find((u) => u.id === account.current_user_id);
+    return toAccountLanguage(user?.lang) ?? 'en';
   }
 
   pipelines(signal?: AbortSignal): Promise<Pipeline[]> {

@@ -88,6 +88,8 @@ export interface User {
   id: number;
   name: string;
   email?: string;
+  /** The user's interface language ("pt", "es", "en", …). */
+  lang?: string;
   rights?: { is_admin?: boolean; is_active?: boolean };
 }
 
@@ -101,6 +103,10 @@ export interface Account {
   id: number;
   name: string;
   subdomain: string;
+  /** The user the token acts as. */
+  current_user_id?: number;
+  /** The account's language, where Kommo states it ("pt", "es", "en", …). */
+  language?: string;
   currency?: string;
   currency_symbol?: string;
   country?: string;
@@ -108,6 +114,15 @@ export interface Account {
     datetime_settings?: { timezone?: string; timezone_offset?: string };
     task_types?: Array<{ id: number; name: string; code?: string | null }>;
   };
+}
+
+/** The languages this server writes in for people (approval forms); others fall back to English. */
+export type AccountLanguage = 'pt' | 'es' | 'en';
+
+/** "pt-BR" → "pt"; anything but pt / es / en → undefined. */
+export function toAccountLanguage(code: string | undefined): AccountLanguage | undefined {
+  const base = code?.trim().toLowerCase().split(/[-_]/)[0];
+  return base === 'pt' || base === 'es' || base === 'en' ? base : undefined;
 }
 
 /** Kommo's fixed stage ids, present in every pipeline. */
