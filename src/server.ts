@@ -15,7 +15,6 @@ import {
   type ServerContext,
   type Tool,
 } from '@modelcontextprotocol/server';
-import { NotFound, toErrorResult } from './errors.js';
 import type { KommoApi } from './kommo/api.js';
 import type { ReferenceData } from './kommo/reference.js';
 import type { Logger } from './log.js';
@@ -112,9 +111,9 @@ export function createServer(deps: ServerDeps): CreatedServer {
 
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const tool = byName.get(request.params.name);
-    if (!tool) {
-      return toErrorResult(new NotFound(`There is no tool named "${request.params.name}"; call tools/list to see the available tools.`));
-    }
+    // A name outside the catalogue is a protocol error (the spec's -32602 for unknown tools), not a
+    // tool result: nothing ran, and a client must not read it as the tool's answer.
+    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${request.params.name}"; call tools/list to see the available tools.`);
     const result = await deps.middleware.call(tool, request.params.arguments, callEnv(ctx, request.params._meta?.progressToken));
     // The era's wire encoding of the result (a low-level handler applies it itself).
     return server.projectCallToolResult(result, describeTool(tool).outputSchema);

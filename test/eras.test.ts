@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import { Pacer } from '../src/kommo/pacer.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { PolicyStore } from '../policy/store.js';
@@ -62,6 +63,18 @@ for (const era of ERAS) {
         assert.equal(body.error, 'invalid_arguments');
         assert.ok(Array.isArray(body.fields) && (body.fields as string[]).includes('id'), JSON.stringify(body));
         assert.equal(typeof body.message, 'string');
+        assert.deepEqual(h.requests(), []);
+      });
+    });
+
+    test('a tool name outside the catalogue is a -32602 protocol error, not a tool result; nothing reaches Kommo', async () => {
+      await withHarness({ era }, async (h) => {
+        await assert.rejects(h.client.callTool({ name: 'delete_everything', arguments: {} }), (err: unknown) => {
+          assert.ok(err instanceof ProtocolError, String(err));
+          assert.equal(err.code, ProtocolErrorCode.InvalidParams);
+          assert.match(err.message, /Unknown tool "delete_everything"/);
+          return true;
+        });
         assert.deepEqual(h.requests(), []);
       });
     });

@@ -152,6 +152,53 @@ describe('grants over HTTP', () => {
     }
   });
 
+  test('the built entry point: one Kommo pace, one limiter and one report cache for every grant, session and era', async () => {
+    const paced = await startSandbox({ rps: 7, leads: 60 });
+    const grants = join(dir, 'shared.json');
+    const policy = join(dir, 'shared-policy.json');
+    writeFileSync(policy, JSON.stringify({ version: '1', default: 'allow', tools: { get_account: { limits: [{ counter: 'accounts', window: 'hour', max: 3, scope: 'global' }] } } }));
+    writeFileSync(grants, JSON.stringify({ grants: { alice: { token_sha256: sha256Hex(ALICE) }, bob: { token_sha256: sha256Hex(BOB) } } }));
+    const server = spawnHttp(['--http', '--port', '0', '--policy', policy], { KOMMO_BASE_URL: paced.url, KOMMO_ACCESS_TOKEN: paced.token, KOMMO_GRANTS: grants });
+    const clients: Client[] = [];
+    try {
+      const url = await server.url;
+      const connect = async (era: 'legacy' | 'modern', token: string) => {
+        const client = new Client({ name: `shared-${era}`, version: '1' }, eraOptions(era));
+        await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+        clients.push(client);
+        return client;
+      };
+      const alice = await connect('modern', ALICE);
+      const bob = await connect('legacy', BOB);
+      // A global budget of 3 spans both grants and both eras.
+      const codes: string[] = [];
+      for (const client of [alice, bob, alice, bob]) {
+        const result = await client.callTool({ name: 'get_account', arguments: {} });
+        codes.push(result.isError ? String(parseText(result).error) : 'ok');
+      }
+      assert.deepEqual(codes, ['ok', 'ok', 'ok', 'rate_limited']);
+      // One pace: 28 reads at once from two grants against a 7 rps account → no 429.
+      paced.clearRequests();
+      const ids = paced.store.leads.slice(0, 14).map((l) => l.id);
+      const reads = await Promise.all([alice, bob].flatMap((client) => ids.map((id) => client.callTool({ name: 'get_lead', arguments: { id } }))));
+      assert.ok(reads.every((r) => r.isError !== true));
+      assert.equal(paced.requests.filter((r) => r.path.startsWith('/api/v4/leads/')).length, 28);
+      assert.deepEqual(paced.requests.filter((r) => r.status === 429), [], 'the two grants share one outgoing pace');
+      // One report cache: the second grant's dashboard is served from what the first one fetched.
+      paced.clearRequests();
+      assert.notEqual((await alice.callTool({ name: 'get_dashboard', arguments: {} })).isError, true);
+      const first = paced.requests.length;
+      paced.clearRequests();
+      assert.notEqual((await bob.callTool({ name: 'get_dashboard', arguments: {} })).isError, true);
+      assert.ok(first > 0 && paced.requests.length < first, `the second dashboard made ${paced.requests.length} requests after the first made ${first}`);
+    } finally {
+      for (const client of clients) await client.close().catch(() => {});
+      server.child.kill('SIGTERM');
+      await server.exited;
+      await paced.close();
+    }
+  });
+
   test('the built entry point: KOMMO_GRANTS with a per-grant policy file that is hot-reloaded; stderr never shows a token', async () => {
     const grants = join(dir, 'served.json');
     const policy = join(dir, 'reader.json');

@@ -112,7 +112,7 @@ export function spawnHttp(args: string[], env: Record<string, string>) {
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL line; stderr: ${stderr}`)), 8000);
+    const timer = setTimeout(() => reject(new Error(`no URL line; stderr: ${stderr}`)), 30_000);
     child.stderr.on('data', () => {
       const match = /^kommo-mcp: serving MCP over Streamable HTTP at (http:\/\/\S+)$/m.exec(stderr);
       if (match) {
