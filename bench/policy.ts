@@ -34,7 +34,7 @@ const KEYS = 1_000_000;
  * default.json plus what a cautious team adds: a global cap, per-lead limits, require and deny_if
  * checks with a regex. Caps are high so that no call of the benchmark is refused.
  */
-function realisticPolicy(): CompiledPolicy {
+export function realisticPolicy(): CompiledPolicy {
   // biome-ignore lint/suspicious/noExplicitAny: the shipped policy is edited by path below.
   const base = JSON.parse(readFileSync(`${POLICY_DIR}default.json`, 'utf8')) as Record<string, any>;
   const huge = 1_000_000_000;
@@ -45,24 +45,27 @@ function realisticPolicy(): CompiledPolicy {
   base.all_tools = { limits: [{ counter: 'all_calls', window: 'minute', max: huge, scope: 'grant' }, { counter: 'session_calls', window: 'hour', max: huge, scope: 'session' }] };
   base.tools.get_lead = {
     require: [{ path: 'args.id', op: 'gt', value: 0 }],
-    deny_if: [{ conditions: [{ path: 'args.with', op: 'regex', value: '(?i).*catalog.*' }], on_deny: 'No catalogue embeds.' }],
+    deny_if: [{ conditions: [{ path: 'args.id', op: 'in', value: [1, 2, 3] }], on_deny: 'Those leads are off limits.' }],
     limits: [{ counter: 'per_lead_reads', window: 'minute', max: huge, scope: 'args.id' }],
   };
-  base.tools.update_lead.deny_if = [{ conditions: [{ path: 'args.price', op: 'gt', value: 100000 }], on_deny: 'Big price changes need a person.' }];
+  base.tools.update_lead.deny_if = [
+    { conditions: [{ path: 'args.price', op: 'gt', value: 100000 }], on_deny: 'Big price changes need a person.' },
+    { conditions: [{ path: 'args.name', op: 'regex', value: '(?i).*(test|demo).*' }], on_deny: 'No test leads.' },
+  ];
   base.tools.update_lead.limits.push({ counter: 'per_lead_writes', window: 'hour', max: huge, scope: 'args.id' });
   return compilePolicy(base, toolArguments, 'bench: realistic');
 }
 
 /** Serialises every line, as the file audit does, but writes nowhere: the same cost on both sides. */
-const jsonAudit: AuditSink = { write: (r) => void JSON.stringify(r), close: () => {} };
+export const jsonAudit: AuditSink = { write: (r) => void JSON.stringify(r), close: () => {} };
 
-function stats(samples: number[]): { mean: number; p50: number; p99: number } {
+export function stats(samples: number[]): { mean: number; p50: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return { mean: samples.reduce((a, b) => a + b, 0) / samples.length, p50: at(0.5), p99: at(0.99) };
 }
 
-const ms = (v: number) => `${v.toFixed(3)} ms`;
+export const ms = (v: number) => `${v.toFixed(3)} ms`;
 
 async function latency(): Promise<void> {
   const sandbox = await startSandbox({ rps: 0, leads: 500 });

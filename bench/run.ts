@@ -4,6 +4,7 @@
  * `run(): Promise<void>`, which prints its own figures to stdout. To add one, write
  * `bench/<name>.ts` with those exports and list it below.
  */
+import * as counters from './counter-stores.js';
 import * as policy from './policy.js';
 import * as reports from './reports.js';
 
@@ -13,7 +14,7 @@ export interface BenchModule {
   run(): Promise<void>;
 }
 
-const MODULES: readonly BenchModule[] = [policy, reports];
+const MODULES: readonly BenchModule[] = [policy, counters, reports];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
