@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { LimiterUnavailable, type CounterRequest } from '../policy/counter-store.js';
 import { RedisCounterStore } from '../policy/redis-store.js';
+import { createLogger } from '../src/log.js';
 import { conformanceClock, runCounterStoreConformance } from './counter-store-conformance.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -222,6 +223,21 @@ describe('Redis counter store when Redis goes away', () => {
     assert.equal(s.isReady, true);
     assert.equal(await s.used(fixed('outage', 5)), 1);
     assert.ok((await s.reserve([fixed('outage', 5)])).ok);
+  });
+
+  it('logs where Redis is (host:port) but never the password of its URL', async () => {
+    const lines: string[] = [];
+    const s = new RedisCounterStore({
+      url: 'redis://app:Pw-6f1e9c2a@127.0.0.1:1/0',
+      prefix: 'pw:',
+      maxArgsKeys: 10,
+      logger: createLogger('debug', (line) => lines.push(line)),
+    });
+    stores.push(s);
+    await s.whenReady(200);
+    await assert.rejects(async () => s.reserve([fixed('a', 1)]), LimiterUnavailable);
+    assert.ok(lines.some((l) => l.includes('127.0.0.1:1')), 'the outage is logged with the address');
+    assert.ok(!lines.join('\n').includes('Pw-6f1e9c2a'));
   });
 
   it('a store whose Redis never answers refuses every call that needs a counter', async () => {
