@@ -109,7 +109,9 @@ export function sharedServices(
     ...(options.language && { language: options.language }),
     ...(options.now && { now: options.now }),
   });
-  const reports = new ReportServices(kommo, reference, { ...(options.now && { now: options.now }), ...options.reports });
+  // A dashboard waits for its whole-account counts here, so answers do not depend on timing; tests of
+  // the background path set accountFiguresWaitMs.
+  const reports = new ReportServices(kommo, reference, { accountFiguresWaitMs: Infinity, ...(options.now && { now: options.now }), ...options.reports });
   return { kommo, reference, reports };
 }
 

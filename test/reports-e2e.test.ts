@@ -294,7 +294,18 @@ describe('get_dashboard', () => {
     await h.close();
   });
 
-  test("today's and this month's figures equal the store's, cut in São Paulo time", async () => {
+  /** The query of a request without its paging: what a count or a stream asks for. */
+  const filterOf = (r: SandboxRequest) => JSON.stringify(Object.fromEntries(Object.entries(r.query).filter(([k]) => k !== 'page' && k !== 'limit').sort()));
+  const statusItems = (statusId: number) =>
+    Object.fromEntries(
+      sandbox.store.pipelines.flatMap((p, i) => [
+        [`filter[statuses][${i}][pipeline_id]`, String(p.id)],
+        [`filter[statuses][${i}][status_id]`, String(statusId)],
+      ]),
+    );
+  const sorted = (q: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.entries(q).sort()));
+
+  test("today's and this month's figures equal the store's, cut in São Paulo time, for exactly the requests planned", async () => {
     h.resetLog();
     const { isError, body } = await h.callJson('get_dashboard');
     assert.equal(isError, false, JSON.stringify(body));
@@ -328,49 +339,103 @@ describe('get_dashboard', () => {
     assert.equal(revenue['this_month'], month.revenue);
     assert.equal(revenue['last_month'], last.revenue);
     assert.equal(revenue['growth_percentage'], Math.round(((month.revenue - last.revenue) / last.revenue) * 10_000) / 100);
+    assert.equal(revenue['conversion_rate_this_month'], month.conversion_rate);
     const top = body['top_pipelines'] as Array<Record<string, number | string>>;
+    assert.equal(top.length, store.pipelines.length);
     for (const p of top) {
       const e = expectedFigures(store, range('2026-03-01', '2026-03-31'), { pipelineId: p['id'] as number });
-      assert.equal(p['revenue'], e.revenue);
-      assert.equal(p['leads_count'], store.leads.filter((l) => l.pipeline_id === p['id']).length);
-      assert.equal(p['open_leads'], openLeads(store, { pipelineId: p['id'] as number }).length);
+      assert.deepEqual([p['won_this_month'], p['revenue']], [e.won, e.revenue]);
     }
-    const freshness = body['freshness'] as Record<string, Record<string, unknown>>;
-    assert.equal(freshness['all_leads']!['refresh'], 'full');
-    assert.equal(freshness['all_leads']!['records'], store.leads.length);
     assert.equal((body['today'] as Record<string, unknown>)['starts_at'], '2026-03-15T00:00:00-03:00');
+
+    // The period figures: reference data, one page of leads won since Feb 1 (142 in every pipeline),
+    // and one probe per count (each under 250 leads on this account).
+    const requests = h.requests();
+    const feb = range('2026-02-01', '2026-03-31');
+    const mar = range('2026-03-01', '2026-03-31');
+    const won = store.leads.filter((l) => l.status_id === WON && l.closed_at !== null && l.closed_at >= feb.start && l.closed_at < feb.end);
+    assert.ok(won.length <= 250 && month.new <= 250 && month.lost <= 250, 'one page per period stream on this account');
+    const periodQueries = [
+      { 'filter[closed_at][from]': String(feb.start), 'filter[closed_at][to]': String(feb.end - 1), ...statusItems(WON) },
+      { 'filter[created_at][from]': String(mar.start), 'filter[created_at][to]': String(mar.end - 1) },
+      { 'filter[created_at][from]': String(todayRange.start), 'filter[created_at][to]': String(todayRange.end - 1) },
+      { 'filter[closed_at][from]': String(mar.start), 'filter[closed_at][to]': String(mar.end - 1), ...statusItems(143) },
+      { 'filter[closed_at][from]': String(todayRange.start), 'filter[closed_at][to]': String(todayRange.end - 1), ...statusItems(143) },
+    ].map((query) => sorted(query as Record<string, string>));
+    const leadReqs = leadRequests(requests);
+    assert.deepEqual(leadReqs.slice(0, 5).map(filterOf), periodQueries);
+    assert.deepEqual(
+      requests.filter((r) => r.path !== '/api/v4/leads' && r.path !== '/api/v4/tasks').map((r) => r.path).sort(),
+      ['/api/v4/account', '/api/v4/leads/pipelines'],
+    );
+    // The whole-account counts: searches over pages of 250, never a walk through every page.
+    const counts = [...leadReqs.slice(5), ...requests.filter((r) => r.path === '/api/v4/tasks')];
+    const groups = new Map<string, number>();
+    for (const r of counts) {
+      assert.equal(q(r, 'limit'), '250');
+      groups.set(`${r.path} ${filterOf(r)}`, (groups.get(`${r.path} ${filterOf(r)}`) ?? 0) + 1);
+    }
+    assert.equal(groups.size, 7, 'all leads, won, lost; all tasks, open, open by deadline, completed today');
+    const leadPages = Math.ceil(store.leads.length / 250);
+    for (const [group, probes] of groups) assert.ok(probes <= 2 * Math.ceil(Math.log2(leadPages + 1)) + 1, `${group}: ${probes} probes`);
+    const freshness = body['freshness'] as Record<string, Record<string, unknown>>;
+    assert.equal(freshness['period_figures']!['requests'], 5);
+    assert.equal(freshness['account_figures']!['status'], 'ready');
+    assert.equal(freshness['account_figures']!['requests'], counts.length);
+    assert.equal(freshness['account_figures']!['age_seconds'], 0);
   });
 
-  test('within a minute it makes no request; later, only changes are asked for (filter[updated_at][from])', async () => {
+  test('within a minute it makes no request; later the counts are taken again and say their age', async () => {
     clock.advance(30 * SECOND);
     h.resetLog();
-    await h.callJson('get_dashboard');
+    const cached = await h.callJson('get_dashboard');
     assert.equal(h.requests().length, 0);
+    const fresh = cached.body['freshness'] as Record<string, Record<string, unknown>>;
+    assert.equal(fresh['account_figures']!['age_seconds'], 30);
+    assert.equal(fresh['period_figures']!['cached'], true);
 
     // A lead is won "now" (23:31 local), then the clock moves past the cache and period TTLs.
     const lead = openLeads(sandbox.store).find((l) => l.pipeline_id === sandbox.store.pipelines[0]!.id)!;
     await h.kommo.leads.update(lead.id, { status_id: WON, pipeline_id: lead.pipeline_id });
-    assert.equal(sandbox.store.leads.find((l) => l.id === lead.id)?.status_id, WON);
-    const syncedAt = clock.ms - 30 * SECOND;
     clock.advance(6 * MINUTE);
     h.resetLog();
     const { body } = await h.callJson('get_dashboard');
-    const reqs = h.requests();
-    for (const path of ['/api/v4/leads', '/api/v4/tasks']) {
-      const changes = reqs.filter((r) => r.path === path && q(r, 'filter[updated_at][from]') !== undefined);
-      assert.ok(changes.length >= 1, `${path}: changes only`);
-      assert.equal(q(changes[0]!, 'filter[updated_at][from]'), String(Math.floor(syncedAt / 1000) - 300));
-      const unfiltered = reqs.filter((r) => r.path === path && !Object.keys(r.query).some((k) => k.startsWith('filter[')));
-      assert.equal(unfiltered.length, 0, `${path}: no full pass`);
-    }
+    assert.ok(h.requests().length > 0);
     const store = sandbox.store;
     const leads = body['leads'] as Record<string, number>;
     assert.equal(leads['open'], openLeads(store).length);
     assert.equal(leads['won_today'], expectedFigures(store, range('2026-03-15', '2026-03-15')).won);
     const freshness = body['freshness'] as Record<string, Record<string, unknown>>;
-    assert.equal(freshness['all_leads']!['refresh'], 'incremental');
-    assert.equal(freshness['all_leads']!['age_seconds'], 0);
+    assert.equal(freshness['account_figures']!['age_seconds'], 0);
+    assert.equal(freshness['period_figures']!['cached'], false);
     clock.ms = ANCHOR;
+  });
+
+  test('with no time to wait, the period figures come at once and the account counts follow in the background', async () => {
+    const b = await startHarness({ sharedSandbox: sandbox, now: () => ANCHOR, reports: { accountFiguresWaitMs: 0 } });
+    try {
+      const first = await b.callJson('get_dashboard');
+      const atAnswer = b.requests().length;
+      const leads = first.body['leads'] as Record<string, number | null>;
+      assert.equal(leads['total'], null);
+      assert.equal(leads['new_this_month'], expectedFigures(sandbox.store, range('2026-03-01', '2026-03-31')).new);
+      assert.deepEqual(first.body['tasks'], { total: null, open: null, overdue: null, completed_today: null });
+      const freshness = first.body['freshness'] as Record<string, Record<string, unknown>>;
+      assert.equal(freshness['account_figures']!['status'], 'computing');
+      assert.match(String(freshness['account_figures']!['note']), /ask again/);
+      await b.reports.accountFigures.idle();
+      const background = b.requests().length - atAnswer;
+      assert.ok(background > 0);
+      b.resetLog();
+      const second = await b.callJson('get_dashboard');
+      assert.equal(b.requests().length, 0, 'both parts are re-used');
+      assert.equal((second.body['leads'] as Record<string, number>)['total'], sandbox.store.leads.length);
+      const ready = (second.body['freshness'] as Record<string, Record<string, unknown>>)['account_figures']!;
+      assert.equal(ready['status'], 'ready');
+      assert.equal(ready['requests'], background);
+    } finally {
+      await b.close();
+    }
   });
 });
 

@@ -1,21 +1,28 @@
 /**
- * get_dashboard: today's and this month's figures the same way as the sales report (filtered
- * fetches; today is a subset of this month, so it costs nothing more), and the figures that need the
- * whole account (all leads, open leads, tasks) from the incremental copies, with their freshness.
+ * get_dashboard: today's, this month's and last month's figures at a cost that does not grow with
+ * the account. Revenue needs prices, so the leads won since the start of last month are read (one
+ * `filter[closed_at]` stream with stage 142 in every pipeline); new and lost leads are counted from
+ * Kommo's paging (src/reports/count.ts) without being read. The whole-account figures (all and open
+ * leads, tasks) are counted in the background by `AccountFigures`; each part says how fresh it is.
  * Field names follow the original's dashboard (leads, tasks, revenue, top_pipelines).
  */
+import type { Query } from '../kommo/query.js';
+import type { Lead, Pipeline } from '../kommo/types.js';
+import { LOST_STATUS_ID, WON_STATUS_ID } from '../kommo/types.js';
+import { inEveryPipeline } from './account-figures.js';
 import { PageProgress, type ReportCall } from './context.js';
-import { AccountTooLarge, type Snapshot } from './incremental-cache.js';
-import { describePeriod, contains } from './period.js';
+import { countList } from './count.js';
+import { rangeFilter, readStream } from './leads-query.js';
+import { contains, describePeriod, type Period } from './period.js';
 import { nameOfPipeline, timezoneNote } from './sales-report.js';
-import type { ReportServices, TaskFacts } from './services.js';
-import { figures, isOpen, round2, type LeadFacts } from './summary.js';
+import type { DashboardPeriods, ReportServices } from './services.js';
+import { conversionRate, isOpen, round2, type LeadFacts } from './summary.js';
 
 const TOP_PIPELINES = 5;
 
 export const DASHBOARD_DEFINITIONS = {
-  'leads.total': 'all leads in the account now (from the in-memory copy; see freshness.all_leads)',
-  'leads.open': 'leads not in stage 142 (won) or 143 (lost) now',
+  'leads.total': 'all leads in the account (see freshness.account_figures)',
+  'leads.open': 'leads not in stage 142 (won) or 143 (lost)',
   'leads.new_*': 'leads whose created_at falls in the day / month (account timezone)',
   'leads.won_* / lost_*': 'leads now in stage 142 / 143 whose closed_at falls in the day / month',
   'tasks.open': 'tasks not completed',
@@ -23,8 +30,55 @@ export const DASHBOARD_DEFINITIONS = {
   'tasks.completed_today': 'completed tasks last updated today (Kommo records no completion time; completing a task updates it)',
   'revenue.*': 'sum of the prices of the leads won in the day / month',
   'revenue.growth_percentage': '(this month so far - last month) / last month × 100; null when last month had no revenue',
-  'top_pipelines': 'pipelines by revenue this month; leads_count and open_leads are all leads in the pipeline now',
+  top_pipelines: 'pipelines by revenue this month, with the leads won in them this month',
 } as const;
+
+/** The first second of `a` to the end of `b`, for one filtered stream over both. */
+function span(a: Period, b: Period): Period {
+  return { ...a, to: b.to, end: b.end };
+}
+
+async function readPeriods(
+  services: ReportServices,
+  call: ReportCall,
+  progress: PageProgress,
+  pipelines: readonly Pipeline[],
+  today: Period,
+  month: Period,
+  lastMonth: Period,
+): Promise<DashboardPeriods> {
+  const computedAt = call.now();
+  const before = progress.count;
+  const onRequest = (): Promise<void> => progress.page(`dashboard: ${progress.count - before + 1} request(s)`);
+  const both = span(lastMonth, month);
+  const won = await readStream(
+    { kommo: services.kommo, call, progress },
+    {
+      label: `leads won ${both.from}..${both.to}`,
+      query: { ...rangeFilter('closed_at', both), ...inEveryPipeline(pipelines, WON_STATUS_ID) },
+      keep: (lead) => lead.status_id === WON_STATUS_ID && contains(both, lead.closed_at),
+    },
+  );
+  const count = (query: Query, atMost?: number) =>
+    countList({ list: services.kommo.leads.list, query, signal: call.signal, onRequest, ...(atMost !== undefined && { atMost }) });
+  const newMonth = await count(rangeFilter('created_at', month));
+  const newToday = await count(rangeFilter('created_at', today), newMonth);
+  const lost = inEveryPipeline(pipelines, LOST_STATUS_ID);
+  const lostMonth = await count({ ...rangeFilter('closed_at', month), ...lost });
+  const lostToday = await count({ ...rangeFilter('closed_at', today), ...lost }, lostMonth);
+  return {
+    computedAt,
+    requests: progress.count - before,
+    won: {
+      today: won.filter((l) => contains(today, l.closed_at)),
+      month: won.filter((l) => contains(month, l.closed_at)),
+      last: won.filter((l) => contains(lastMonth, l.closed_at)),
+    },
+    counts: { newToday, newMonth, lostToday, lostMonth },
+  };
+}
+
+const sum = (leads: readonly Lead[]): number => leads.reduce((s, l) => s + (typeof l.price === 'number' ? Math.round(l.price) : 0), 0);
 
 export async function dashboard(services: ReportServices, call: ReportCall): Promise<Record<string, unknown>> {
   const progress = new PageProgress(call);
@@ -33,35 +87,27 @@ export async function dashboard(services: ReportServices, call: ReportCall): Pro
   const month = calendar.thisMonth();
   const lastMonth = calendar.lastMonth();
   const [pipelines, currency] = await Promise.all([services.pipelines(call.signal), services.currency(call.signal)]);
-  const monthData = await services.periodLeads(month, call, progress);
-  const lastData = await services.periodLeads(lastMonth, call, progress);
-  const leadsSnap = await optional(() => services.leads.snapshot(call, progress));
-  const tasksSnap = await optional(() => services.tasks.snapshot(call, progress));
+  const key = `${tz.timezone}|${today.from}`;
+  const cached = services.dashboardPeriods.get(key);
+  const periods = cached ?? (await readPeriods(services, call, progress, pipelines, today, month, lastMonth));
+  if (!cached) services.dashboardPeriods.set(key, periods);
+  const account = await services.accountFigures.read(
+    { pipelines, nowSec: Math.floor(call.now() / 1000), today },
+    call.signal,
+    progress,
+    services.accountFiguresWaitMs,
+  );
 
-  const t = figures(today, monthData.leads);
-  const m = figures(month, monthData.leads);
-  const l = figures(lastMonth, lastData.leads);
-  const nowSec = Math.floor(call.now() / 1000);
-
-  const allLeads = leadsSnap.ok ? [...leadsSnap.value.records.values()] : undefined;
-  const allTasks = tasksSnap.ok ? [...tasksSnap.value.records.values()] : undefined;
-
+  const { won, counts } = periods;
+  const revenue = { today: sum(won.today), month: sum(won.month), last: sum(won.last) };
   const top = pipelines
     .map((p) => {
-      const f = figures(month, monthData.leads, { pipelineIds: [p.id] });
-      const inPipeline = allLeads?.filter((lead) => lead.pipeline_id === p.id);
-      return {
-        id: p.id,
-        name: nameOfPipeline(pipelines, p.id),
-        leads_count: inPipeline ? inPipeline.length : null,
-        open_leads: inPipeline ? inPipeline.filter(isOpen).length : null,
-        won_this_month: f.won,
-        revenue: f.revenue,
-      };
+      const inPipeline = won.month.filter((l) => l.pipeline_id === p.id);
+      return { id: p.id, name: nameOfPipeline(pipelines, p.id), won_this_month: inPipeline.length, revenue: sum(inPipeline) };
     })
-    .sort((a, b) => b.revenue - a.revenue || (b.leads_count ?? 0) - (a.leads_count ?? 0) || a.id - b.id)
+    .sort((a, b) => b.revenue - a.revenue || b.won_this_month - a.won_this_month || a.id - b.id)
     .slice(0, TOP_PIPELINES);
-
+  const a = account.counts;
   return {
     timezone: tz.timezone,
     timezone_source: timezoneNote(tz),
@@ -70,33 +116,34 @@ export async function dashboard(services: ReportServices, call: ReportCall): Pro
     this_month: describePeriod(month),
     last_month: describePeriod(lastMonth),
     leads: {
-      total: allLeads ? allLeads.length : null,
-      open: allLeads ? countOpen(allLeads) : null,
-      new_today: t.new,
-      won_today: t.won,
-      lost_today: t.lost,
-      new_this_month: m.new,
-      won_this_month: m.won,
-      lost_this_month: m.lost,
+      total: a ? a.leads.total : null,
+      open: a ? a.leads.open : null,
+      new_today: counts.newToday,
+      won_today: won.today.length,
+      lost_today: counts.lostToday,
+      new_this_month: counts.newMonth,
+      won_this_month: won.month.length,
+      lost_this_month: counts.lostMonth,
     },
-    tasks: allTasks ? taskFigures(allTasks, nowSec, (s) => contains(today, s)) : { total: null, open: null, overdue: null, completed_today: null },
+    tasks: a ? a.tasks : { total: null, open: null, overdue: null, completed_today: null },
     revenue: {
-      today: t.revenue,
-      this_month: m.revenue,
-      last_month: l.revenue,
-      growth_percentage: l.revenue > 0 ? round2(((m.revenue - l.revenue) / l.revenue) * 100) : null,
-      average_this_month: m.average,
-      conversion_rate_this_month: m.conversion_rate,
+      today: revenue.today,
+      this_month: revenue.month,
+      last_month: revenue.last,
+      growth_percentage: revenue.last > 0 ? round2(((revenue.month - revenue.last) / revenue.last) * 100) : null,
+      average_this_month: won.month.length > 0 ? Math.round(revenue.month / won.month.length) : 0,
+      conversion_rate_this_month: conversionRate(won.month.length, counts.lostMonth),
     },
     top_pipelines: top,
     freshness: {
       period_figures: {
-        computed_at: new Date(Math.min(monthData.computedAt, lastData.computedAt)).toISOString(),
-        cached: monthData.cached && lastData.cached,
-        note: 'today / this month / last month: filtered Kommo requests, re-used for a few minutes',
+        computed_at: new Date(periods.computedAt).toISOString(),
+        age_seconds: Math.max(0, Math.round((call.now() - periods.computedAt) / 1000)),
+        cached: cached !== undefined,
+        requests: cached ? 0 : periods.requests,
+        note: 'today / this month / last month: won leads read with filters, new and lost counted from paging; re-used for a few minutes',
       },
-      all_leads: leadsSnap.ok ? leadsSnap.value.freshness : { available: false, reason: leadsSnap.reason },
-      all_tasks: tasksSnap.ok ? tasksSnap.value.freshness : { available: false, reason: tasksSnap.reason },
+      account_figures: account.freshness,
     },
     definitions: DASHBOARD_DEFINITIONS,
     computed_at: new Date(call.now()).toISOString(),
@@ -108,33 +155,3 @@ export function countOpen(leads: readonly LeadFacts[]): number {
   for (const lead of leads) if (isOpen(lead)) n += 1;
   return n;
 }
-
-export function taskFigures(
-  tasks: readonly TaskFacts[],
-  nowSec: number,
-  isToday: (unixSeconds: number) => boolean,
-): { total: number; open: number; overdue: number; completed_today: number } {
-  let open = 0;
-  let overdue = 0;
-  let completedToday = 0;
-  for (const task of tasks) {
-    if (!task.is_completed) {
-      open += 1;
-      if (task.complete_till < nowSec) overdue += 1;
-    } else if (isToday(task.updated_at)) completedToday += 1;
-  }
-  return { total: tasks.length, open, overdue, completed_today: completedToday };
-}
-
-type Optional<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-/** A whole-account figure the server cannot hold in memory is reported as unavailable, not crawled. */
-async function optional<R>(load: () => Promise<Snapshot<R>>): Promise<Optional<Snapshot<R>>> {
-  try {
-    return { ok: true, value: await load() };
-  } catch (err) {
-    if (err instanceof AccountTooLarge) return { ok: false, reason: err.message };
-    throw err;
-  }
-}
-

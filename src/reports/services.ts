@@ -8,7 +8,8 @@ import { LRUCache } from 'lru-cache';
 import { KommoError } from '../errors.js';
 import type { KommoApi } from '../kommo/api.js';
 import type { ReferenceData } from '../kommo/reference.js';
-import type { Pipeline, Task, User } from '../kommo/types.js';
+import type { Lead, Pipeline, Task, User } from '../kommo/types.js';
+import { AccountFigures } from './account-figures.js';
 import type { PageProgress, ReportCall } from './context.js';
 import { IncrementalCache } from './incremental-cache.js';
 import { closedInStream, createdInStream, readStreams } from './leads-query.js';
@@ -30,6 +31,11 @@ export interface ReportServicesOptions {
   overlapSeconds?: number;
   /** Most leads (and, separately, tasks) kept in memory (default 300,000). */
   maxCachedRecords?: number;
+  /**
+   * How long a dashboard waits for the whole-account counts it started before answering without
+   * them (default 2 s; Infinity: always wait).
+   */
+  accountFiguresWaitMs?: number;
 }
 
 export interface TaskFacts {
@@ -59,6 +65,14 @@ export interface PeriodLeads {
   cached: boolean;
 }
 
+/** The dashboard's figures of today, this month and last month, as read at `computedAt`. */
+export interface DashboardPeriods {
+  computedAt: number;
+  requests: number;
+  won: { today: Lead[]; month: Lead[]; last: Lead[] };
+  counts: { newToday: number; newMonth: number; lostToday: number; lostMonth: number };
+}
+
 export interface TimezoneInfo {
   timezone: string;
   /** Where it came from: the account's settings, the KOMMO_TIMEZONE override, or the UTC fallback. */
@@ -69,6 +83,11 @@ export class ReportServices {
   readonly now: () => number;
   readonly leads: IncrementalCache<LeadFacts>;
   readonly tasks: IncrementalCache<TaskFacts>;
+  /** The dashboard's whole-account counts (all and open leads, tasks), refreshed in the background. */
+  readonly accountFigures: AccountFigures;
+  readonly accountFiguresWaitMs: number;
+  /** The dashboard's period figures, by timezone and day, re-used for `periodTtlMs`. */
+  readonly dashboardPeriods: LRUCache<string, DashboardPeriods>;
   private readonly periods: LRUCache<string, PeriodLeads>;
   private readonly periodWork = new SharedWork<PeriodLeads>();
   private usersForbiddenUntil = -Infinity;
@@ -102,13 +121,16 @@ export class ReportServices {
       compact: (raw) => taskFacts(raw as Task),
     });
     const now = this.now;
-    this.periods = new LRUCache<string, PeriodLeads>({
-      max: 24,
+    const ttl = {
       ttl: options.periodTtlMs ?? 5 * 60_000,
       // Read the clock on every check (lru-cache otherwise re-uses one reading until a timer fires).
       ttlResolution: 0,
       perf: { now },
-    });
+    };
+    this.periods = new LRUCache<string, PeriodLeads>({ max: 24, ...ttl });
+    this.dashboardPeriods = new LRUCache<string, DashboardPeriods>({ max: 4, ...ttl });
+    this.accountFigures = new AccountFigures(kommo, { now, refreshMs: common.refreshIntervalMs });
+    this.accountFiguresWaitMs = options.accountFiguresWaitMs ?? 2_000;
   }
 
   async timezone(signal: AbortSignal): Promise<TimezoneInfo> {
@@ -198,6 +220,8 @@ export class ReportServices {
   /** Forgets cached periods and copies (e.g. between benchmark runs). */
   clear(): void {
     this.periods.clear();
+    this.dashboardPeriods.clear();
+    this.accountFigures.clear();
     this.leads.clear();
     this.tasks.clear();
   }

@@ -1,0 +1,188 @@
+/**
+ * The dashboard's whole-account figures (all and open leads; all, open, overdue and completed-today
+ * tasks), counted from Kommo's paging instead of copied: a handful of requests per figure whatever
+ * the size of the account. The count runs in the background: a dashboard waits for it at most a
+ * short while, answers with what it has, and says how fresh each figure is; the next dashboard
+ * within `refreshMs` re-uses the result without a request.
+ */
+import type { KommoApi } from '../kommo/api.js';
+import type { Query } from '../kommo/query.js';
+import { LOST_STATUS_ID, WON_STATUS_ID, type Pipeline } from '../kommo/types.js';
+import { type PageProgress, isCancellation } from './context.js';
+import { countBelow, countList, type CountRequest } from './count.js';
+import type { Period } from './period.js';
+
+export interface AccountCounts {
+  leads: { total: number; open: number };
+  tasks: { total: number; open: number; overdue: number; completed_today: number };
+}
+
+export interface AccountFiguresView {
+  counts: AccountCounts | undefined;
+  freshness: Record<string, unknown>;
+}
+
+/** `filter[statuses]` for one stage present in every pipeline (142 or 143): one stage per pipeline. */
+export function inEveryPipeline(pipelines: readonly Pipeline[], statusId: number): Query {
+  const query: Query = {};
+  for (const [i, p] of pipelines.entries()) {
+    query[`filter[statuses][${i}][pipeline_id]`] = p.id;
+    query[`filter[statuses][${i}][status_id]`] = statusId;
+  }
+  return query;
+}
+
+interface Inputs {
+  pipelines: readonly Pipeline[];
+  /** Now, unix seconds: tasks due before it are overdue. */
+  nowSec: number;
+  today: Period;
+}
+
+async function countAccount(kommo: KommoApi, inputs: Inputs, signal: AbortSignal, onRequest: () => Promise<void>): Promise<AccountCounts> {
+  const leads = (query: Query, atMost?: number): CountRequest => ({
+    list: kommo.leads.list,
+    query,
+    signal,
+    onRequest,
+    ...(atMost !== undefined && { atMost }),
+  });
+  const tasks = (query: Query, atMost?: number): CountRequest => ({ ...leads(query, atMost), list: kommo.tasks.list });
+  const leadCounts = async (): Promise<AccountCounts['leads']> => {
+    const total = await countList(leads({}));
+    const won = await countList(leads(inEveryPipeline(inputs.pipelines, WON_STATUS_ID), total));
+    const lost = await countList(leads(inEveryPipeline(inputs.pipelines, LOST_STATUS_ID), total - won));
+    return { total, open: total - won - lost };
+  };
+  const taskCounts = async (): Promise<AccountCounts['tasks']> => {
+    const total = await countList(tasks({}));
+    const open = await countList(tasks({ 'filter[is_completed]': 0 }, total));
+    const overdue = await countBelow(tasks({ 'filter[is_completed]': 0, 'order[complete_till]': 'asc' }, open), 'complete_till', inputs.nowSec);
+    const completedToday = await countList(
+      tasks(
+        { 'filter[is_completed]': 1, 'filter[updated_at][from]': inputs.today.start, 'filter[updated_at][to]': inputs.today.end - 1 },
+        total - open,
+      ),
+    );
+    return { total, open, overdue, completed_today: completedToday };
+  };
+  const [leadFigures, taskFigures] = await Promise.all([leadCounts(), taskCounts()]);
+  return { leads: leadFigures, tasks: taskFigures };
+}
+
+interface Result {
+  counts: AccountCounts;
+  /** When the count started (ms). */
+  startedAt: number;
+  requests: number;
+}
+
+interface Running {
+  promise: Promise<void>;
+  controller: AbortController;
+  startedAt: number;
+  requests: number;
+  /** Calls waiting for it; their progress channels see its requests. */
+  waiters: Set<PageProgress>;
+}
+
+export class AccountFigures {
+  private last: Result | undefined;
+  private failure: string | undefined;
+  private running: Running | undefined;
+
+  constructor(
+    private readonly kommo: KommoApi,
+    private readonly options: { now: () => number; refreshMs: number },
+  ) {}
+
+  /**
+   * The counts as of now: re-used while younger than `refreshMs`, else counted again in the
+   * background, waited for at most `waitMs` (a cancelled call stops the count it was waiting for).
+   */
+  async read(inputs: Inputs, signal: AbortSignal, progress: PageProgress, waitMs: number): Promise<AccountFiguresView> {
+    const now = this.options.now();
+    if (!this.running && (!this.last || now - this.last.startedAt >= this.options.refreshMs)) this.start(inputs);
+    const running = this.running;
+    if (running && waitMs > 0) await this.waitFor(running, signal, progress, waitMs);
+    return this.view();
+  }
+
+  /** Resolves when no count is running (for the benchmark and tests of the background path). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.promise;
+  }
+
+  clear(): void {
+    this.running?.controller.abort();
+    this.running = undefined;
+    this.last = undefined;
+    this.failure = undefined;
+  }
+
+  private start(inputs: Inputs): void {
+    const controller = new AbortController();
+    const running: Running = { promise: Promise.resolve(), controller, startedAt: this.options.now(), requests: 0, waiters: new Set() };
+    const onRequest = async (): Promise<void> => {
+      running.requests += 1;
+      for (const waiter of running.waiters) await waiter.page(`whole-account counts: ${running.requests} request(s)`);
+    };
+    running.promise = countAccount(this.kommo, inputs, controller.signal, onRequest).then(
+      (counts) => {
+        this.last = { counts, startedAt: running.startedAt, requests: running.requests };
+        this.failure = undefined;
+      },
+      (err: unknown) => {
+        this.failure = isCancellation(err) ? 'the count was cancelled with the call that waited for it' : err instanceof Error ? err.message : String(err);
+      },
+    ).finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
+    this.running = running;
+  }
+
+  private async waitFor(running: Running, signal: AbortSignal, progress: PageProgress, waitMs: number): Promise<void> {
+    running.waiters.add(progress);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await Promise.race([
+        running.promise,
+        new Promise<void>((resolve) => {
+          if (Number.isFinite(waitMs)) timer = setTimeout(resolve, waitMs);
+        }),
+        new Promise<void>((_, reject) => {
+          onAbort = () => {
+            if (running.waiters.size === 1) running.controller.abort();
+            reject(new DOMException('The call was cancelled.', 'AbortError'));
+          };
+          if (signal.aborted) onAbort();
+          else signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      running.waiters.delete(progress);
+      if (timer) clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private view(): AccountFiguresView {
+    const now = this.options.now();
+    const last = this.last;
+    const freshness: Record<string, unknown> = {
+      status: this.running ? (last ? 'refreshing' : 'computing') : last ? 'ready' : 'failed',
+      ...(last && {
+        computed_at: new Date(last.startedAt).toISOString(),
+        age_seconds: Math.max(0, Math.round((now - last.startedAt) / 1000)),
+        requests: last.requests,
+      }),
+      ...(this.running && { requests_so_far: this.running.requests }),
+      ...(!this.running && !last && this.failure && { reason: this.failure }),
+      note:
+        `all/open leads and tasks: counted from Kommo's paging (a few requests each, no copy of the account), ` +
+        `re-used for ${Math.round(this.options.refreshMs / 1000)} s; while a count runs, ask again in a few seconds`,
+    };
+    return { counts: last?.counts, freshness };
+  }
+}
