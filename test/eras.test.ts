@@ -103,24 +103,30 @@ for (const era of ERAS) {
       });
     });
 
-    test('a policy reload tells the client the tool list changed, and the new list applies', async () => {
+    test('a policy reload tells the client the tool, resource and prompt lists changed, and the new lists apply', async () => {
       const file = join(dir, `reload-${era}.json`);
       writeFileSync(file, JSON.stringify({ version: '1', default: 'allow' }));
       const store = new PolicyStore(file, toolArguments);
       try {
         await withHarness({ era, policy: store }, async (h) => {
-          let changed = 0;
-          h.client.setNotificationHandler('notifications/tools/list_changed', () => void changed++);
+          const changed = { tools: 0, resources: 0, prompts: 0 };
+          h.client.setNotificationHandler('notifications/tools/list_changed', () => void changed.tools++);
+          h.client.setNotificationHandler('notifications/resources/list_changed', () => void changed.resources++);
+          h.client.setNotificationHandler('notifications/prompts/list_changed', () => void changed.prompts++);
           // The 2026-07-28 revision delivers change notifications only on a subscription stream.
-          const subscription = era === 'modern' ? await h.client.listen({ toolsListChanged: true }) : undefined;
+          const subscription =
+            era === 'modern' ? await h.client.listen({ toolsListChanged: true, resourcesListChanged: true, promptsListChanged: true }) : undefined;
           store.onChange(() => void h.app.notifyToolsChanged());
-          writeFileSync(file, JSON.stringify({ version: '1', default: 'allow', hide: ['get_users'] }));
+          // Hiding get_account and ask_kommo takes kommo://account and the prompts that ask ask_kommo with them.
+          writeFileSync(file, JSON.stringify({ version: '1', default: 'allow', hide: ['get_users', 'get_account', 'ask_kommo'] }));
           assert.deepEqual(store.reload(), { ok: true, changed: true });
           const deadline = Date.now() + 2000;
-          while (changed === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-          assert.equal(changed, 1);
+          while (Object.values(changed).includes(0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+          assert.deepEqual(changed, { tools: 1, resources: 1, prompts: 1 });
           assert.ok(!(await h.client.listTools()).tools.some((t) => t.name === 'get_users'));
           assert.equal((await h.callJson('get_users')).body.error, 'policy_denied');
+          assert.ok(!(await h.client.listResources()).resources.some((r) => r.uri === 'kommo://account'));
+          assert.deepEqual((await h.client.listPrompts()).prompts.map((p) => p.name), ['analisar_vendas_mes', 'motivos_perda']);
           await subscription?.close();
         });
       } finally {
