@@ -222,12 +222,15 @@ describe('requestApproval', () => {
   it('while waiting, the call reports progress (seconds waited of the timeout), and stops when answered', async () => {
     const kommo = stubKommo();
     const progress: Array<[number, number | undefined, string | undefined]> = [];
-    const { elicit } = fakeElicit(() => new Promise<ElicitResult>((resolve) => setTimeout(() => resolve(accept('approve')), 60)));
+    // The person answers once two progress notifications went out: no race with a loaded machine's timers.
+    let answer: (result: ElicitResult) => void = () => {};
+    const { elicit } = fakeElicit(() => new Promise<ElicitResult>((resolve) => (answer = resolve)));
     const { req } = approvalRequest({ elicit, kommo: kommo.client, timeoutMs: 30_000, progressEveryMs: 10 });
     req.toolContext = {
       ...toolContext(kommo.client),
       progress: async (value, total, message) => {
         progress.push([value, total, message]);
+        if (progress.length === 2) answer(accept('approve'));
       },
     };
     await requestApproval(req);
