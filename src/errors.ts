@@ -86,6 +86,8 @@ export class LimiterUnavailableError extends ToolError {
 export interface FieldIssue {
   path: string;
   message: string;
+  /** The values the field may take, when they are known (e.g. the account's stages). */
+  choices?: Array<{ id: number; name: string }>;
 }
 
 export class InvalidArguments extends ToolError {

@@ -359,3 +359,74 @@ describe('approvals are neither free nor endless', () => {
     assert.equal(h.requests().filter((r) => r.method === 'POST').length, 1);
   });
 });
+
+describe('arguments found invalid once Kommo data is read cost nothing and read little', () => {
+  const MOVES_TWICE_A_DAY = {
+    version: '1',
+    default: 'allow',
+    tools: {
+      move_lead: { limits: [{ counter: 'moves', window: 'day', max: 2, scope: 'grant' }] },
+      run_salesbot: { limits: [{ counter: 'bots', window: 'day', max: 1, scope: 'grant' }] },
+    },
+  };
+  const reads = (h: Harness, path: string) => h.requests().filter((r) => r.method === 'GET' && r.path === path).length;
+
+  test('an invalid move (unknown stage, pipeline or loss reason): invalid_arguments with the choices, no write, the unit given back, one refresh per kind and TTL', async () => {
+    let now = T0;
+    const h = await start({ policy: MOVES_TWICE_A_DAY, now: () => now });
+    const [lead] = leads().filter((l) => l.status_id !== 142 && l.status_id !== 143);
+    const pipeline = sandbox.store.pipelines.find((p) => p.id === lead!.pipeline_id)!;
+
+    for (let i = 0; i < 10; i++) {
+      const bad = await h.callJson('move_lead', { lead_id: lead!.id, status_id: 999_000 + i });
+      assert.equal(bad.body.error, 'invalid_arguments');
+      assert.deepEqual(bad.body.fields, ['status_id']);
+      assert.match(bad.body.message as string, new RegExp(`^There is no stage ${999_000 + i} in any pipeline of this account; valid status_id values: \\d+ "`));
+    }
+    const stageIssue = (await h.callJson('move_lead', { lead_id: lead!.id, status_id: 999_999, pipeline_id: pipeline.id })).body;
+    assert.match(stageIssue.message as string, new RegExp(`^There is no stage 999999 in pipeline ${pipeline.id} ${JSON.stringify(pipeline.name).replace(/[()]/g, '\\$&')}; valid status_id values: `));
+    const choices = (stageIssue.issues as Array<{ choices: Array<{ id: number; name: string }> }>)[0]!.choices;
+    assert.deepEqual(choices.map((c) => c.id), pipeline._embedded.statuses.map((s) => s.id));
+
+    const noPipeline = await h.callJson('move_lead', { lead_id: lead!.id, status_id: 142, pipeline_id: 999_999 });
+    assert.deepEqual(noPipeline.body.fields, ['pipeline_id']);
+    assert.match(noPipeline.body.message as string, /^There is no pipeline 999999 in this account; valid pipeline_id values: /);
+
+    for (let i = 0; i < 5; i++) {
+      const noReason = await h.callJson('move_lead', { lead_id: lead!.id, status_id: 143, loss_reason_id: 888_000 + i });
+      assert.deepEqual(noReason.body.fields, ['loss_reason_id']);
+      assert.match(noReason.body.message as string, new RegExp(`^There is no loss reason ${888_000 + i} in this account; valid loss_reason_id values: \\d+ "`));
+    }
+
+    assert.equal(h.requests().filter((r) => r.method !== 'GET').length, 0, 'nothing was written');
+    assert.equal(reads(h, '/api/v4/leads/pipelines'), 2, 'the first load and one refresh, not one per call');
+    assert.equal(reads(h, '/api/v4/leads/loss_reasons'), 2);
+
+    now = T0 + 300_000; // within the same KOMMO_REFERENCE_TTL_S window (600 s): no further refresh
+    assert.equal((await h.callJson('move_lead', { lead_id: lead!.id, status_id: 999_998 })).body.error, 'invalid_arguments');
+    assert.equal(reads(h, '/api/v4/leads/pipelines'), 2);
+    now = T0 + 600_001; // the next window: the expired copy is loaded and may be refreshed once more
+    assert.equal((await h.callJson('move_lead', { lead_id: lead!.id, status_id: 999_997 })).body.error, 'invalid_arguments');
+    assert.equal((await h.callJson('move_lead', { lead_id: lead!.id, status_id: 999_996 })).body.error, 'invalid_arguments');
+    assert.equal(reads(h, '/api/v4/leads/pipelines'), 4);
+
+    // Every invalid call gave its unit back: the two moves of the day are still there.
+    const target = pipeline._embedded.statuses.find((s) => s.id !== lead!.status_id && s.id !== 142 && s.id !== 143)!;
+    assert.equal((await h.callJson('move_lead', { lead_id: lead!.id, status_id: target.id })).isError, false);
+    assert.equal((await h.callJson('move_lead', { lead_id: lead!.id, status_id: lead!.status_id })).isError, false);
+    assert.equal((await h.callJson('move_lead', { lead_id: lead!.id, status_id: target.id })).body.error, 'rate_limited');
+    assert.equal(h.requests().filter((r) => r.method === 'PATCH').length, 2);
+  });
+
+  test('an unknown Salesbot: invalid_arguments naming bot_id, nothing run, the unit given back', async () => {
+    const h = await start({ policy: MOVES_TWICE_A_DAY, now: () => T0 });
+    for (let i = 0; i < 3; i++) {
+      const bad = await h.callJson('run_salesbot', { ...botArgs(0), bot_id: 777_000 + i });
+      assert.equal(bad.body.error, 'invalid_arguments');
+      assert.deepEqual(bad.body.fields, ['bot_id']);
+    }
+    assert.equal(h.requests().filter((r) => r.method === 'POST').length, 0);
+    assert.equal((await h.callJson('run_salesbot', botArgs(0))).isError, false);
+    assert.equal((await h.callJson('run_salesbot', botArgs(0))).body.error, 'rate_limited');
+  });
+});

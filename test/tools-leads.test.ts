@@ -187,6 +187,7 @@ describe('create_lead', () => {
     const stored = store().leads.find((l) => l.id === body.id)!;
     assert.ok(stored, 'the lead is in the store');
     assert.deepEqual(kommoRequests(h), [
+      get('/api/v4/leads/pipelines'), // the stage and pipeline are checked before writing
       post('/api/v4/leads', [{ name: args.name, price: 4500, status_id: status.id, pipeline_id: pipeline.id, responsible_user_id: user.id }]),
       get(`/api/v4/leads/${body.id}`, READ_BACK),
     ]);
@@ -238,6 +239,7 @@ describe('update_lead', () => {
     const reason = store().lossReasons[0]!;
     const body = await ok(h, 'update_lead', { id: lead.id, status_id: 143, pipeline_id: lead.pipeline_id, loss_reason_id: reason.id });
     assert.deepEqual(kommoRequests(h), [
+      get('/api/v4/leads/loss_reasons'), // the loss reason is checked before writing (pipelines were cached earlier)
       patch(`/api/v4/leads/${lead.id}`, { status_id: 143, pipeline_id: lead.pipeline_id, loss_reason_id: reason.id }),
       get(`/api/v4/leads/${lead.id}`, READ_BACK),
     ]);

@@ -154,7 +154,10 @@ describe('run_salesbot', () => {
     const lead = store().leads[0]!;
     const runs = store().botRuns.length;
     const body = await ok(h, 'run_salesbot', { bot_id: bot.id, entity_id: lead.id, entity_type: 'leads' });
-    assert.deepEqual(kommoRequests(h), [post('/api/v4/bots/run', [{ bot_id: bot.id, entity_id: lead.id, entity_type: 'leads' }])]);
+    assert.deepEqual(kommoRequests(h), [
+      get(`/api/v4/bots/${bot.id}`),
+      post('/api/v4/bots/run', [{ bot_id: bot.id, entity_id: lead.id, entity_type: 'leads' }]),
+    ]);
     assert.deepEqual(body, { started: true, bot_id: bot.id, entity_id: lead.id, entity_type: 'leads' });
     assert.equal(store().botRuns.length, runs + 1);
   });
@@ -163,14 +166,21 @@ describe('run_salesbot', () => {
     const bot = store().bots[0]!;
     const contact = store().contacts[0]!;
     const body = await ok(h, 'run_salesbot', { bot_id: bot.id, entity_id: contact.id, entity_type: 'contacts' });
-    assert.deepEqual(kommoRequests(h), [post('/api/v4/bots/run', [{ bot_id: bot.id, entity_id: contact.id, entity_type: 'contacts' }])]);
+    assert.deepEqual(kommoRequests(h), [
+      get(`/api/v4/bots/${bot.id}`),
+      post('/api/v4/bots/run', [{ bot_id: bot.id, entity_id: contact.id, entity_type: 'contacts' }]),
+    ]);
     assert.equal(body.entity_type, 'contacts');
   });
 
-  test('an unknown bot is not_found', async () => {
-    const body = await fails(h, 'run_salesbot', { bot_id: MISSING, entity_id: store().leads[0]!.id, entity_type: 'leads' }, 'not_found');
-    assert.match(body.message, /Salesbot 999999999/);
-    assert.equal(kommoRequests(h).length, 1);
+  test('an unknown bot is invalid_arguments naming bot_id, read before any run is sent', async () => {
+    for (const tool of ['run_salesbot', 'stop_salesbot']) {
+      h.resetLog();
+      const body = await fails(h, tool, { bot_id: MISSING, entity_id: store().leads[0]!.id, entity_type: 'leads' }, 'invalid_arguments');
+      assert.match(body.message, /^There is no Salesbot 999999999 in this account; Salesbot ids are shown in Kommo under Settings > Salesbot/);
+      assert.deepEqual(body.fields, ['bot_id']);
+      assert.deepEqual(kommoRequests(h), [get(`/api/v4/bots/${MISSING}`)]);
+    }
   });
 
   test('bad arguments are refused before Kommo', async () => {
@@ -187,7 +197,7 @@ describe('stop_salesbot', () => {
     const lead = store().leads[0]!;
     const stops = store().botStops.length;
     const body = await ok(h, 'stop_salesbot', { bot_id: bot.id, entity_id: lead.id, entity_type: 'leads' });
-    assert.deepEqual(kommoRequests(h), [post(`/api/v4/bots/${bot.id}/stop`, { entity_id: lead.id, entity_type: 'leads' })]);
+    assert.deepEqual(kommoRequests(h), [get(`/api/v4/bots/${bot.id}`), post(`/api/v4/bots/${bot.id}/stop`, { entity_id: lead.id, entity_type: 'leads' })]);
     assert.deepEqual(body, { stopped: true, bot_id: bot.id, entity_id: lead.id, entity_type: 'leads' });
     assert.equal(store().botStops.length, stops + 1);
   });

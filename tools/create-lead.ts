@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KommoError } from '../src/errors.js';
 import { defineTool } from './define.js';
 import { readBackLead } from './read-back.js';
+import { checkStage } from './reference-checks.js';
 import { leadName, pipelineId, price, responsibleUserId, statusId } from './schemas.js';
 
 export default defineTool({
@@ -20,7 +21,8 @@ export default defineTool({
       responsible_user_id: responsibleUserId.optional(),
     })
     .strict(),
-  async run(args, { kommo, signal, log }) {
+  async run(args, { kommo, reference, signal, log }) {
+    if (args.status_id !== undefined || args.pipeline_id !== undefined) await checkStage(reference, args, signal);
     const id = await kommo.leads.create(args, { signal });
     if (id === undefined) throw new KommoError('Kommo accepted the lead but returned no id; check the account before retrying.', 200);
     const lead = await readBackLead(kommo, id, { signal, log });

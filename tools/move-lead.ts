@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { describeLeadChange } from '../policy/approval-summary.js';
 import { InvalidArguments } from '../src/errors.js';
-import type { ReferenceData } from '../src/kommo/reference.js';
 import { LOST_STATUS_ID, WON_STATUS_ID, type Lead, type Pipeline } from '../src/kommo/types.js';
 import { defineTool } from './define.js';
+import { checkLossReason, checkStage } from './reference-checks.js';
 import { readBackLead } from './read-back.js';
 import { lossReasonId, pipelineId, recordId, statusId } from './schemas.js';
 
@@ -39,29 +39,6 @@ function targetPipeline(pipelines: Pipeline[], lead: Lead, status_id: number, re
   return pipelines.find((p) => p._embedded?.statuses?.some((s) => s.id === status_id))?.id;
 }
 
-/** Pipelines from the cache; refetched once when a stage is missing, since it may be newer than the cache. */
-async function pipelinesKnowing(reference: ReferenceData, status_id: number, pipeline_id: number | undefined, signal: AbortSignal) {
-  const known = (pipelines: Pipeline[]) =>
-    (pipeline_id === undefined || pipelines.some((p) => p.id === pipeline_id)) &&
-    (isClosed(status_id) || pipelines.some((p) => p._embedded?.statuses?.some((s) => s.id === status_id)));
-  const cached = await reference.pipelines(signal);
-  if (known(cached)) return cached;
-  reference.clear();
-  return reference.pipelines(signal);
-}
-
-function unknownTarget(pipelines: Pipeline[], status_id: number, pipeline_id: number | undefined): InvalidArguments {
-  if (pipeline_id !== undefined && !pipelines.some((p) => p.id === pipeline_id)) {
-    return new InvalidArguments(`There is no pipeline ${pipeline_id} in this account; get_pipelines lists the pipelines and their stages.`, [
-      { path: 'pipeline_id', message: `Unknown pipeline ${pipeline_id}.` },
-    ]);
-  }
-  const where = pipeline_id === undefined ? 'any pipeline' : `pipeline ${pipeline_id}`;
-  return new InvalidArguments(`There is no stage ${status_id} in ${where}; get_pipelines lists the pipelines and their stage ids.`, [
-    { path: 'status_id', message: `Unknown stage ${status_id} in ${where}.` },
-  ]);
-}
-
 export default defineTool({
   name: 'move_lead',
   title: 'Move lead',
@@ -85,9 +62,10 @@ export default defineTool({
     describeLeadChange(lead_id, { status_id, pipeline_id, loss_reason_id }, ctx),
   async run({ lead_id, status_id, pipeline_id, loss_reason_id }, { kommo, reference, signal, log }) {
     const lead = await kommo.leads.get(lead_id, { signal });
-    const pipelines = await pipelinesKnowing(reference, status_id, pipeline_id, signal);
+    const pipelines = await checkStage(reference, { status_id, pipeline_id }, signal);
+    await checkLossReason(reference, loss_reason_id, signal);
     const target = targetPipeline(pipelines, lead, status_id, pipeline_id);
-    if (target === undefined) throw unknownTarget(pipelines, status_id, pipeline_id);
+    if (target === undefined) throw new InvalidArguments(`Stage ${status_id} cannot be reached from this lead's pipeline; pass pipeline_id.`, [{ path: 'pipeline_id', message: 'Needed to place this stage.' }]);
     const body = { status_id, pipeline_id: target, ...(loss_reason_id !== undefined && { loss_reason_id }) };
     await kommo.leads.update(lead_id, body, { signal });
     const moved = await readBackLead(kommo, lead_id, { signal, log });

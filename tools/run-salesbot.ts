@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeSalesbot } from '../policy/approval-summary.js';
 import { defineTool } from './define.js';
+import { checkBot } from './reference-checks.js';
 import { botId, entityId } from './schemas.js';
 
 export default defineTool({
@@ -19,6 +20,7 @@ export default defineTool({
     .strict(),
   describe: (args, ctx) => describeSalesbot('run', args, ctx),
   async run({ bot_id, entity_id, entity_type }, { kommo, signal }) {
+    await checkBot(kommo, bot_id, signal);
     await kommo.bots.run(bot_id, { entity_id, entity_type }, { signal });
     return { started: true, bot_id, entity_id, entity_type };
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeLeadChange } from '../policy/approval-summary.js';
 import { defineTool } from './define.js';
+import { checkLossReason, checkStage } from './reference-checks.js';
 import { readBackLead } from './read-back.js';
 import { leadName, lossReasonId, pipelineId, price, recordId, responsibleUserId, statusId } from './schemas.js';
 
@@ -30,7 +31,9 @@ export default defineTool({
     }),
   verify: ({ id }) => `call get_lead with id ${id} to see whether the change is there`,
   describe: ({ id, ...changes }, ctx) => describeLeadChange(id, changes, ctx),
-  async run({ id, ...changes }, { kommo, signal, log }) {
+  async run({ id, ...changes }, { kommo, reference, signal, log }) {
+    if (changes.status_id !== undefined || changes.pipeline_id !== undefined) await checkStage(reference, changes, signal);
+    await checkLossReason(reference, changes.loss_reason_id, signal);
     await kommo.leads.update(id, changes, { signal });
     const lead = await readBackLead(kommo, id, { signal, log });
     return { updated: true, id, lead };

@@ -18,18 +18,27 @@ export interface ReferenceDataOptions {
 
 type Entry = Account | Pipeline[] | User[] | LossReason[];
 
+/** The lists a tool checks ids against before writing (see `refresh`). */
+export type ReferenceKind = 'pipelines' | 'users' | 'loss_reasons';
+
 export class ReferenceData {
   private readonly cache: LRUCache<string, Entry>;
   private readonly inflight = new Map<string, Promise<Entry>>();
+  /** When each kind was last refetched on demand (an id missing from the cached copy). */
+  private readonly refreshedAt = new Map<ReferenceKind, number>();
+  private readonly now: () => number;
+  private readonly ttlMs: number;
 
   constructor(
     private readonly kommo: KommoApi,
     private readonly options: ReferenceDataOptions = {},
   ) {
     const now = options.now ?? Date.now;
+    this.now = now;
+    this.ttlMs = options.ttlMs ?? 10 * 60_000;
     this.cache = new LRUCache<string, Entry>({
       max: 16,
-      ttl: options.ttlMs ?? 10 * 60_000,
+      ttl: this.ttlMs,
       // lru-cache reads performance.now() unless told otherwise; tests move this clock. With the
       // default resolution it would reuse one clock reading for a while and see expired entries as fresh.
       perf: { now },
@@ -63,15 +72,40 @@ export class ReferenceData {
   }
 
   pipelines(signal?: AbortSignal): Promise<Pipeline[]> {
-    return this.load('pipelines', () => this.kommo.pipelines.list({ signal })) as Promise<Pipeline[]>;
+    return this.load('pipelines', this.fetcher('pipelines', signal)) as Promise<Pipeline[]>;
   }
 
   users(signal?: AbortSignal): Promise<User[]> {
-    return this.load('users', () => this.kommo.users.all({ signal, maxPages: 20 })) as Promise<User[]>;
+    return this.load('users', this.fetcher('users', signal)) as Promise<User[]>;
   }
 
   lossReasons(signal?: AbortSignal): Promise<LossReason[]> {
-    return this.load('loss_reasons', () => this.kommo.lossReasons.list({ signal })) as Promise<LossReason[]>;
+    return this.load('loss_reasons', this.fetcher('loss_reasons', signal)) as Promise<LossReason[]>;
+  }
+
+  /**
+   * An id was not found in the cached `kind`: it may be newer than the cache, so the list is
+   * fetched again, but at most once per TTL window per kind. A flood of calls with unknown ids then
+   * costs one read per kind and window, not one per call, and the cache of other kinds stays.
+   */
+  async refresh(kind: ReferenceKind, signal?: AbortSignal): Promise<void> {
+    const now = this.now();
+    const last = this.refreshedAt.get(kind);
+    if (last !== undefined && now - last < this.ttlMs) return;
+    this.refreshedAt.set(kind, now);
+    this.cache.delete(kind);
+    await this.load(kind, this.fetcher(kind, signal));
+  }
+
+  private fetcher(kind: ReferenceKind, signal?: AbortSignal): () => Promise<Entry> {
+    switch (kind) {
+      case 'pipelines':
+        return () => this.kommo.pipelines.list({ signal });
+      case 'users':
+        return () => this.kommo.users.all({ signal, maxPages: 20 });
+      case 'loss_reasons':
+        return () => this.kommo.lossReasons.list({ signal });
+    }
   }
 
   /** Forgets everything, e.g. after a write that changes pipelines. */
