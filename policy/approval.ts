@@ -13,8 +13,8 @@
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitRequestFormParams, type ElicitResult } from '@modelcontextprotocol/server';
 import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound } from '../src/errors.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
-import { approvalWords, buildApprovalMessage, shortHash } from './approval-summary.js';
-import type { ApprovalWords } from './approval-words.js';
+import { approvalWords, type ApprovalWords } from '../src/approval-words.js';
+import { buildApprovalMessage, shortHash } from './approval-summary.js';
 
 /** Asks the client to show a form to its user (MCP elicitation); resolves with the person's answer. */
 export type Elicit = (params: ElicitRequestFormParams, options: { signal: AbortSignal; timeoutMs: number }) => Promise<ElicitResult>;

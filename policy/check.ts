@@ -1,12 +1,11 @@
 /**
- * `kommo-mcp policy check <file>`: validates a policy file and shows, for each of the 23 tools, what
- * the policy does with it, so an edit can be checked before the server picks it up.
+ * `kommo-mcp policy check <file>`: validates a policy file and shows, for each tool of the catalogue,
+ * what the policy does with it, so an edit can be checked before the server picks it up.
  */
-import { TOOL_KINDS, TOOL_NAMES } from '../tools/names.js';
 import type { CompiledLimit, CompiledPolicy } from './compile.js';
 import { describeCondition } from './conditions.js';
 import { gate, toolRule, type GateOutcome } from './evaluate.js';
-import type { ToolArguments } from './format.js';
+import type { ToolArguments, ToolKinds } from './format.js';
 import { checkPolicyFile } from './store.js';
 
 export interface ToolReport {
@@ -20,14 +19,14 @@ export interface ToolReport {
   conditions: string[];
 }
 
-export function reportPolicy(policy: CompiledPolicy): ToolReport[] {
-  return TOOL_NAMES.map((tool) => {
+export function reportPolicy(policy: CompiledPolicy, kinds: ToolKinds): ToolReport[] {
+  return [...kinds.keys()].map((tool) => {
     const g = gate(policy, tool);
     const rule = toolRule(policy, tool);
     const open = g.outcome === 'allow' || g.outcome === 'approval';
     return {
       tool,
-      kind: TOOL_KINDS[tool],
+      kind: kinds.get(tool) ?? 'unknown',
       decision: g.outcome,
       mode: g.mode,
       limits: open ? rule.limits.map(describeLimit) : [],
@@ -46,8 +45,8 @@ export function describeLimit(limit: CompiledLimit): string {
 }
 
 /** Renders the report as an aligned text table. */
-export function formatReport(file: string, policy: CompiledPolicy): string {
-  const rows = reportPolicy(policy);
+export function formatReport(file: string, policy: CompiledPolicy, kinds: ToolKinds): string {
+  const rows = reportPolicy(policy, kinds);
   const header = ['tool', 'kind', 'decision', 'limits', 'conditions'];
   const cells = rows.map((r) => [
     r.tool,
@@ -71,11 +70,11 @@ export function formatReport(file: string, policy: CompiledPolicy): string {
 }
 
 /** Runs the subcommand: returns the exit code and what to print on stdout / stderr. */
-export function runPolicyCheck(file: string, toolArguments: ToolArguments): { code: 0 | 1; stdout: string; stderr: string } {
+export function runPolicyCheck(file: string, toolArguments: ToolArguments, kinds: ToolKinds): { code: 0 | 1; stdout: string; stderr: string } {
   const result = checkPolicyFile(file, toolArguments);
   if (!result.ok) {
     const lines = result.issues.map((i) => `  ${i.path}: ${i.message}`);
     return { code: 1, stdout: '', stderr: `invalid policy ${file}:\n${lines.join('\n')}\n` };
   }
-  return { code: 0, stdout: formatReport(file, result.policy) + '\n', stderr: '' };
+  return { code: 0, stdout: formatReport(file, result.policy, kinds) + '\n', stderr: '' };
 }

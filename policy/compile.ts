@@ -3,7 +3,6 @@
  * milliseconds, argument paths split, and each rule labelled with its JSON path (the `rule` that a
  * denial names). Compiling happens once per load, never per call.
  */
-import { TOOL_NAMES } from '../tools/names.js';
 import {
   acceptsArgument,
   compilePattern,
@@ -141,7 +140,7 @@ function compileDocument(doc: PolicyDocument, toolArguments: ToolArguments, file
 
   const allTools = (doc.all_tools?.limits ?? []).map((l, i) => compileLimit(l, formatPath(['all_tools', 'limits', i]), users));
   const tools = new Map<string, CompiledToolRule>();
-  for (const name of TOOL_NAMES) {
+  for (const name of toolArguments.keys()) {
     const rule = doc.tools?.[name];
     // An all_tools limit per argument value counts the tools that take that argument.
     const allToolsHere = allTools.filter((l) => l.scope.kind !== 'args' || acceptsArgument(toolArguments, name, l.scope.path.join('.')));

@@ -9,7 +9,6 @@
  */
 import { RE2JS } from 're2js';
 import { z } from 'zod';
-import { isToolName, TOOL_NAMES } from '../tools/names.js';
 
 export const CONDITION_OPS = ['eq', 'neq', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte', 'regex', 'contains', 'exists'] as const;
 export type ConditionOp = (typeof CONDITION_OPS)[number];
@@ -171,15 +170,19 @@ export interface PolicyIssue {
 export type ValidationResult = { ok: true; policy: PolicyDocument } | { ok: false; issues: PolicyIssue[] };
 
 /**
- * The arguments each tool accepts, as dotted paths (`price`; `items.*.id` for array elements). The
- * server derives it from its tool catalogue and passes it in, so this module knows no tool code.
+ * The tools a policy may name (the keys: any other name is refused) and the arguments each accepts,
+ * as dotted paths (`price`; `items.*.id` for array elements). The server derives it from its tool
+ * catalogue and passes it in, so policy/ knows no tool code.
  */
 export type ToolArguments = ReadonlyMap<string, readonly string[]>;
+
+/** Tool name → kind ("read", "write", "execute"), from the catalogue, for reports and the JSON Schema. */
+export type ToolKinds = ReadonlyMap<string, string>;
 
 /** Checks a parsed JSON value against the format, then the rules that span several places. */
 export function validatePolicy(value: unknown, toolArguments: ToolArguments): ValidationResult {
   const parsed = PolicySchema.safeParse(value, { reportInput: true });
-  const issues = [...(parsed.success ? [] : parsed.error.issues.flatMap(toIssues)), ...checkToolNames(value)];
+  const issues = [...(parsed.success ? [] : parsed.error.issues.flatMap(toIssues)), ...checkToolNames(value, toolArguments)];
   if (parsed.success) issues.push(...checkCounters(parsed.data), ...checkArgumentPaths(parsed.data, toolArguments));
   return parsed.success && issues.length === 0 ? { ok: true, policy: parsed.data } : { ok: false, issues };
 }
@@ -234,18 +237,19 @@ function checkArgumentPaths(policy: PolicyDocument, toolArguments: ToolArguments
 }
 
 /** Tool names under `hide` and `tools`: read from the raw value, so they are reported with any other problem. */
-function checkToolNames(value: unknown): PolicyIssue[] {
+function checkToolNames(value: unknown, toolArguments: ToolArguments): PolicyIssue[] {
+  const names = [...toolArguments.keys()];
   const issues: PolicyIssue[] = [];
   if (value === null || typeof value !== 'object') return issues;
   const { hide, tools } = value as { hide?: unknown; tools?: unknown };
   if (Array.isArray(hide)) {
     hide.forEach((name, i) => {
-      if (typeof name === 'string' && name !== '*' && !isToolName(name)) issues.push({ path: formatPath(['hide', i]), message: unknownTool(name) });
+      if (typeof name === 'string' && name !== '*' && !toolArguments.has(name)) issues.push({ path: formatPath(['hide', i]), message: unknownTool(name, names) });
     });
   }
   if (tools !== null && typeof tools === 'object' && !Array.isArray(tools)) {
     for (const name of Object.keys(tools)) {
-      if (!isToolName(name)) issues.push({ path: formatPath(['tools', name]), message: unknownTool(name) });
+      if (!toolArguments.has(name)) issues.push({ path: formatPath(['tools', name]), message: unknownTool(name, names) });
     }
   }
   return issues;
@@ -297,9 +301,9 @@ function toIssues(issue: z.core.$ZodIssue): PolicyIssue[] {
   return [{ path: formatPath(path), message: issue.message }];
 }
 
-function unknownTool(name: string): string {
-  const hint = closest(name, TOOL_NAMES);
-  return hint ? `unknown tool "${name}"; did you mean "${hint}"?` : `unknown tool "${name}"; the tools are ${TOOL_NAMES.join(', ')}`;
+function unknownTool(name: string, names: readonly string[]): string {
+  const hint = closest(name, names);
+  return hint ? `unknown tool "${name}"; did you mean "${hint}"?` : `unknown tool "${name}"; the tools are ${names.join(', ')}`;
 }
 
 /** `['tools', 'x', 'limits', 0, 'window']` → `tools.x.limits[0].window`. */

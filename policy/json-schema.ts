@@ -1,14 +1,15 @@
 /**
  * The JSON Schema of the policy format, for editors (completion and checking as you type). The
- * shipped `policy/policy.schema.json` is this object; a test keeps the two equal. Regenerate with
- *   npm run build && node dist/policy/json-schema.js > policy/policy.schema.json
+ * shipped `policy/policy.schema.json` is this object for the catalogue's tools; a test keeps the two
+ * equal. Regenerate with
+ *   npm run build && node dist/src/policy-schema.js > policy/policy.schema.json
  * The server's own check (policy/format.ts) is stricter: it also knows shared counters and patterns.
  */
-import { pathToFileURL } from 'node:url';
-import { TOOL_KINDS, TOOL_NAMES } from '../tools/names.js';
-import { CONDITION_OPS, MAX_APPROVAL_TIMEOUT_S, MAX_LIMIT, MAX_PENDING_APPROVALS, MAX_WINDOW_SECONDS } from './format.js';
+import { CONDITION_OPS, MAX_APPROVAL_TIMEOUT_S, MAX_LIMIT, MAX_PENDING_APPROVALS, MAX_WINDOW_SECONDS, type ToolKinds } from './format.js';
 
-export function policyJsonSchema(): Record<string, unknown> {
+/** The schema for the tools given (name → kind, in catalogue order). */
+export function policyJsonSchema(kinds: ToolKinds): Record<string, unknown> {
+  const names = [...kinds.keys()];
   const condition = {
     type: 'object',
     description: 'A test on the validated arguments of the call.',
@@ -98,21 +99,17 @@ export function policyJsonSchema(): Record<string, unknown> {
       hide: {
         type: 'array',
         description: 'Tools removed from tools/list and refused when called anyway; "*" hides all.',
-        items: { enum: ['*', ...TOOL_NAMES] },
+        items: { enum: ['*', ...names] },
       },
       all_tools: { type: 'object', additionalProperties: false, properties: { limits } },
       tools: {
         type: 'object',
         additionalProperties: false,
         properties: Object.fromEntries(
-          TOOL_NAMES.map((name) => [name, { $ref: '#/definitions/toolRule', description: `${name} (${TOOL_KINDS[name]})` }]),
+          names.map((name) => [name, { $ref: '#/definitions/toolRule', description: `${name} (${kinds.get(name)})` }]),
         ),
       },
     },
     definitions: { condition, limit, toolRule },
   };
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.stdout.write(JSON.stringify(policyJsonSchema(), null, 2) + '\n');
 }

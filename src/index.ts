@@ -22,7 +22,7 @@ import { Limiter } from '../policy/limiter.js';
 import { createCounterStore } from '../policy/shared-counters.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
 import { PolicyStore } from '../policy/store.js';
-import { toolArguments } from '../tools/index.js';
+import { toolArguments, toolKinds } from '../tools/index.js';
 
 const HELP = `${SERVER_NAME} ${SERVER_VERSION} — MCP server for the Kommo CRM with a policy firewall
 
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   }
   if (command.kind === 'policy-check') {
     // Not the MCP stdio mode: the report is for a person, on stdout.
-    const report = runPolicyCheck(command.file, toolArguments);
+    const report = runPolicyCheck(command.file, toolArguments, toolKinds);
     await new Promise<void>((done) => process.stdout.write(report.stdout, () => done()));
     await new Promise<void>((done) => process.stderr.write(report.stderr, () => done()));
     return report.code;

@@ -12,7 +12,7 @@ import { ReportServices } from '../src/reports/services.js';
 import type { Account, Company, Contact, Lead, LossReason, Pipeline, User } from '../src/kommo/types.js';
 import { silentLogger } from '../src/log.js';
 import type { ApprovalEvent, ApprovalRequest } from '../policy/approval.js';
-import { describeLeadChange } from '../policy/approval-summary.js';
+import { describeLeadChange } from '../tools/describe.js';
 import type { Elicit } from '../policy/middleware.js';
 import { defineTool, type ToolContext } from '../tools/define.js';
 

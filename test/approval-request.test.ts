@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitResult } from '@modelcontextprotocol/server';
 import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound, ToolError } from '../src/errors.js';
 import { approvalSchema, readAnswer, requestApproval } from '../policy/approval.js';
-import { ApprovalWords } from '../policy/approval-words.js';
+import { ApprovalWords } from '../src/approval-words.js';
 import { accept, approvalRequest, fakeElicit, HASH, never, stubKommo, toolContext } from './approval-fixtures.js';
 
 async function rejection(promise: Promise<unknown>): Promise<ToolError> {

@@ -5,15 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NotFound } from '../src/errors.js';
-import {
-  describeArguments,
-  describeLeadChange,
-  describeSalesbot,
-  findStage,
-  labelFor,
-  quote,
-  shortHash,
-} from '../policy/approval-summary.js';
+import { describeArguments, labelFor, shortHash } from '../policy/approval-summary.js';
+import { findStage } from '../src/kommo/names.js';
+import { quote } from '../src/quote.js';
+import { describeLeadChange, describeSalesbot } from '../tools/describe.js';
 import { PIPELINES, stubKommo, toolContext } from './approval-fixtures.js';
 
 describe('approval summary', () => {

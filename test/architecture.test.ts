@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, normalize, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +26,25 @@ function sources(...folders: string[]): string[] {
 
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 
+/** The repository files a source file imports (relative imports only), e.g. `tools/define.ts`. */
+function importsOf(file: string): string[] {
+  const out: string[] = [];
+  for (const match of read(file).matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)'/g)) {
+    const target = normalize(join(dirname(file), match[1]!)).split('\\').join('/');
+    out.push(target.replace(/\.js$/, '.ts'));
+  }
+  return out;
+}
+
+/** Imports of `files` that reach into any of `forbidden` (folders end with "/"), as "from → to". */
+function crossings(files: readonly string[], forbidden: readonly string[], allowed: readonly string[] = []): string[] {
+  return files.flatMap((file) =>
+    importsOf(file)
+      .filter((target) => forbidden.some((f) => (f.endsWith('/') ? target.startsWith(f) : target === f)) && !allowed.includes(target))
+      .map((target) => `${file} → ${target}`),
+  );
+}
+
 /** The server's own code: what runs in production, the embedded sandbox (a fake Kommo) aside. */
 const serverCode = sources('src', 'tools', 'policy').filter((f) => !f.startsWith('src/sandbox/'));
 
@@ -40,6 +59,17 @@ describe('architecture', () => {
     const allowed = new Set(['src/kommo/client.ts', 'src/kommo/api.ts', 'src/index.ts']);
     const offenders = serverCode.filter((f) => !allowed.has(f) && /\bKommoClient\b/.test(read(f)));
     assert.deepEqual(offenders, []);
+  });
+
+  it('policy/ sees tools only through the defineTool types (tools/define.ts); tool names, kinds and arguments are passed in', () => {
+    assert.deepEqual(crossings(sources('policy'), ['tools/'], ['tools/define.ts']), []);
+  });
+
+  it('layers point one way: tools do not import the policy or the server; the Kommo API and reports import neither tools nor policy', () => {
+    const entry = ['src/index.ts', 'src/server.ts', 'src/http.ts', 'src/resources.ts', 'src/prompts.ts'];
+    assert.deepEqual(crossings(sources('tools'), ['policy/', ...entry]), []);
+    assert.deepEqual(crossings(sources('src/kommo'), ['tools/', 'policy/', 'src/reports/', ...entry]), []);
+    assert.deepEqual(crossings(sources('src/reports'), ['tools/', 'policy/', ...entry]), []);
   });
 
   it('tests fake the KommoApi interface, never the client class', () => {

@@ -14,9 +14,11 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import { Pacer } from '../src/kommo/pacer.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { PolicyStore } from '../policy/store.js';
-import { TOOL_NAMES } from '../tools/names.js';
-import { toolArguments } from '../tools/index.js';
+import { toolArguments, toolKinds } from '../tools/index.js';
 import { ERAS, parseText, spawnServer, startHarness, type Harness } from './harness.js';
+
+/** The catalogue's tool names, in order. */
+const TOOL_NAMES = [...toolKinds.keys()];
 
 let sandbox: Sandbox;
 const dir = mkdtempSync(join(tmpdir(), 'kommo-eras-'));

@@ -7,9 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { TOOL_NAMES } from '../tools/names.js';
 import { ERAS, eraOptions, parseText } from './harness.js';
 import { INITIALIZE, rawRequest, spawnHttp, startHttpHarness, type HttpHarness } from './http-harness.js';
+import { toolKinds } from '../tools/index.js';
+
+/** The catalogue's tool names, in order. */
+const TOOL_NAMES = [...toolKinds.keys()];
 
 let sandbox: Sandbox;
 before(async () => {

@@ -9,9 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { TOOL_NAMES } from '../tools/names.js';
 import { ENTRY, parseText, spawnServer } from './harness.js';
 import type { CallToolResult } from '@modelcontextprotocol/client';
+import { toolKinds } from '../tools/index.js';
+
+/** The catalogue's tool names, in order. */
+const TOOL_NAMES = [...toolKinds.keys()];
 
 const POLICY_DIR = fileURLToPath(new URL('../../policy/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kommo-policy-cli-'));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeRecordAction } from '../policy/approval-summary.js';
+import { describeRecordAction } from './describe.js';
 import { KommoError } from '../src/errors.js';
 import { defineTool } from './define.js';
 import { readBack } from './read-back.js';

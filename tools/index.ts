@@ -2,7 +2,7 @@
  * The catalogue: every tool the server offers, in the order tools/list shows them.
  * Names and argument names are those of the original Kommo-MCP (design.md section 2).
  */
-import { argumentPaths, type AnyTool } from './define.js';
+import { argumentPaths, type AnyTool, type ToolKind } from './define.js';
 import createLead from './create-lead.js';
 import getAccount from './get-account.js';
 import getLead from './get-lead.js';
@@ -53,7 +53,8 @@ export const catalogue: readonly AnyTool[] = [
   askKommo,
 ];
 
-export const toolNames: readonly string[] = catalogue.map((t) => t.name);
+/** Tool name → kind, in catalogue order: the one list of tool names and kinds (the policy is given it). */
+export const toolKinds: ReadonlyMap<string, ToolKind> = new Map(catalogue.map((t) => [t.name, t.kind]));
 
 /** Tool name → the argument paths it accepts, for the policy loader's checks of condition paths. */
 export const toolArguments: ReadonlyMap<string, readonly string[]> = new Map(catalogue.map((t) => [t.name, argumentPaths(t)]));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeLeadChange } from '../policy/approval-summary.js';
+import { describeLeadChange } from './describe.js';
 import { InvalidArguments } from '../src/errors.js';
 import { LOST_STATUS_ID, WON_STATUS_ID, type Lead, type Pipeline } from '../src/kommo/types.js';
 import { defineTool } from './define.js';

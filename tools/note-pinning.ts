@@ -3,7 +3,7 @@
  * shape (POST …/notes/{id}/pin|unpin, no body, 204), and an explicit result, since Kommo says nothing.
  */
 import { z } from 'zod';
-import { describePinning } from '../policy/approval-summary.js';
+import { describePinning } from './describe.js';
 import { defineTool, type AnyTool } from './define.js';
 import { entityType, recordId } from './schemas.js';
 

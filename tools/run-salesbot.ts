@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeSalesbot } from '../policy/approval-summary.js';
+import { describeSalesbot } from './describe.js';
 import { defineTool } from './define.js';
 import { checkBot } from './reference-checks.js';
 import { botId, entityId } from './schemas.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeLeadChange } from '../policy/approval-summary.js';
+import { describeLeadChange } from './describe.js';
 import { defineTool } from './define.js';
 import { checkLossReason, checkStage } from './reference-checks.js';
 import { readBackLead } from './read-back.js';

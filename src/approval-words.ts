@@ -3,6 +3,7 @@
  * person approving is a salesperson reading their own CRM, not the engineer who wrote the policy.
  * Names that come from Kommo (stages, pipelines, users, records) are never translated.
  */
+import type { ReferenceCall } from './kommo/names.js';
 
 export type ApprovalLanguage = 'pt' | 'es' | 'en';
 
@@ -240,4 +241,18 @@ function humanize(key: string): string {
     .trim()
     .toLowerCase();
   return words ? words[0]!.toUpperCase() + words.slice(1) : key;
+}
+
+/**
+ * The words for this account: its language (KOMMO_LANGUAGE, the account's, its user's) and its
+ * currency. When the account cannot be read, English and plain numbers.
+ */
+export async function approvalWords(ctx: ReferenceCall): Promise<ApprovalWords> {
+  try {
+    const [language, account] = await Promise.all([ctx.reference.language(ctx.signal), ctx.reference.account(ctx.signal)]);
+    return new ApprovalWords(language, account.currency);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return new ApprovalWords('en');
+  }
 }
