@@ -72,7 +72,7 @@ export function approvalSchema(w: ApprovalWords): ElicitRequestFormParams['reque
 
 const PROGRESS_EVERY_MS = 15_000;
 
-type Answer =
+export type Answer =
   | { outcome: 'approved' }
   | { outcome: 'declined'; reason: 'declined' | 'not_approved' | 'invalid_answer' }
   | { outcome: 'dismissed' };
@@ -199,33 +199,46 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
   }
 
   const waitedMs = waited();
+  if (answer.outcome === 'approved' && canonical(req.args) !== shown) {
+    // Unreachable while the arguments are frozen; kept so a future change cannot slip through.
+    audit('cancelled', { waitedMs, reason: 'arguments_changed' });
+    throw new ApprovalRequired(`The arguments of this ${tool.name} call changed after they were shown, so nothing was sent to Kommo; call again.`, details);
+  }
+  concludeApproval(answer, tool.name, details, (event, fields) => audit(event, { waitedMs, ...fields }));
+}
+
+/**
+ * The person's answer, in either era: returns on an explicit approval (audited "approved"), and
+ * otherwise audits and throws what the agent is told (declined, or closed without a decision).
+ */
+export function concludeApproval(
+  answer: Answer,
+  toolName: string,
+  details: Record<string, unknown>,
+  audit: (event: ApprovalEvent, fields?: Record<string, unknown>) => void,
+): void {
   switch (answer.outcome) {
     case 'approved':
-      if (canonical(req.args) !== shown) {
-        // Unreachable while the arguments are frozen; kept so a future change cannot slip through.
-        audit('cancelled', { waitedMs, reason: 'arguments_changed' });
-        throw new ApprovalRequired(`The arguments of this ${tool.name} call changed after they were shown, so nothing was sent to Kommo; call again.`, details);
-      }
-      audit('approved', { waitedMs });
+      audit('approved');
       return;
     case 'declined':
-      audit('declined', { waitedMs, reason: answer.reason });
+      audit('declined', { reason: answer.reason });
       throw new ApprovalDeclined(
         answer.reason === 'invalid_answer'
-          ? `The approval request for this ${tool.name} call was answered without an explicit "approve", so it counts as declined and nothing was sent to Kommo; do not retry the same call unless the user asks for it.`
-          : `The person declined this ${tool.name} call, so nothing was sent to Kommo; do not retry the same call unless they ask for it.`,
+          ? `The approval request for this ${toolName} call was answered without an explicit "approve", so it counts as declined and nothing was sent to Kommo; do not retry the same call unless the user asks for it.`
+          : `The person declined this ${toolName} call, so nothing was sent to Kommo; do not retry the same call unless they ask for it.`,
         { ...details, reason: answer.reason },
       );
     case 'dismissed':
-      audit('cancelled', { waitedMs, reason: 'dismissed' });
+      audit('cancelled', { reason: 'dismissed' });
       throw new ApprovalRequired(
-        `The approval request for this ${tool.name} call was closed without a decision, so nothing was sent to Kommo; ask the user whether they want it and call again when they are present to approve.`,
+        `The approval request for this ${toolName} call was closed without a decision, so nothing was sent to Kommo; ask the user whether they want it and call again when they are present to approve.`,
         { ...details, reason: 'no_decision' },
       );
   }
 }
 
-function unavailable(toolName: string, details: Record<string, unknown>): ApprovalUnavailable {
+export function unavailable(toolName: string, details: Record<string, unknown>): ApprovalUnavailable {
   return new ApprovalUnavailable(
     `The policy requires a person to approve every ${toolName} call, but this MCP client cannot show approval requests (it did not declare form elicitation), so nothing was sent to Kommo; tell the user to run it from an MCP client that supports elicitation, to do it in Kommo themselves, or to change the policy for ${toolName}.`,
     { ...details, reason: 'client_without_elicitation' },

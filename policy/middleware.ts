@@ -13,15 +13,17 @@
  * a `grant` or `global` budget must span every session.
  */
 import { performance } from 'node:perf_hooks';
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { ApprovalDeclined, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
 import { requestApproval, type ApprovalEvent, type ApprovalRequest, type Elicit } from './approval.js';
+import { askForApproval, checkApproval, type ApprovalRoundTrip } from './approval-round-trip.js';
 import { parseArguments } from './arguments.js';
 import { kommoAttempts, reachedKommo, writeMayHaveActed, writeOutcomeUnknown, type AttemptTracker, type KommoAttempt } from './attempts.js';
-import { argsSha256, noAudit, type AuditFields, type AuditSink } from './audit.js';
+import { argsSha256, canonicalJson, noAudit, type AuditFields, type AuditSink } from './audit.js';
+import { sha256Hex } from './store.js';
 import { ALLOW_ALL, DEFAULT_APPROVAL, type CompiledPolicy, type Mode, type PolicyHolder } from './compile.js';
 import { LimiterUnavailable } from './counter-store.js';
 import { evaluate, gate, isListed, type Admission, type CallScope, type LimitRequest } from './evaluate.js';
@@ -36,6 +38,11 @@ export interface CallEnv {
   scope: CallScope;
   /** Present only when the client declared the elicitation capability. */
   elicit?: Elicit;
+  /**
+   * 2026-07-28 `tools/call`: approval is an `input_required` round trip instead of a nested
+   * elicitation (without either, approval is unavailable).
+   */
+  roundTrip?: ApprovalRoundTrip;
   toolContext: ToolContext;
 }
 
@@ -66,6 +73,8 @@ interface CallRecord {
   budget?: 'kept' | 'given_back';
   /** A write was sent and its answer lost: it may have been applied. */
   outcomeUnknown?: boolean;
+  /** The call was answered with the approval form (first round of a 2026-07-28 approval). */
+  inputRequired?: boolean;
 }
 
 export class PolicyMiddleware {
@@ -104,17 +113,41 @@ export class PolicyMiddleware {
     }
   }
 
-  async call(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<CallToolResult> {
+  /** With a `roundTrip` the answer may be the approval form (`input_required`) instead of a result. */
+  call(tool: AnyTool, rawArgs: unknown, env: CallEnv & { roundTrip: ApprovalRoundTrip }): Promise<CallToolResult | InputRequiredResult>;
+  call(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<CallToolResult>;
+  async call(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<CallToolResult | InputRequiredResult> {
     const started = performance.now();
     const record: CallRecord = { decision: 'allow', mode: 'enforce', attempts: [] };
     let reservation: Reservation | undefined;
     let reachedRun = false;
-    let result: CallToolResult;
+    let result: CallToolResult | InputRequiredResult;
     let failure: unknown;
     try {
       const policy = this.holder.current; // one snapshot per call until a person has approved it
       const admission = this.admit(policy, tool, rawArgs, env.scope, record);
-      if (admission?.outcome === 'approval' && admission.mode === 'enforce') {
+      if (admission?.outcome === 'approval' && admission.mode === 'enforce' && env.roundTrip) {
+        const binding = { grant: env.scope.grant, policySha256: policySha256(policy) };
+        const request = this.approvalRequest(tool, admission, record, env);
+        if (!env.roundTrip.state) {
+          // First round: the limits must allow the call now, but nothing is spent until it is approved.
+          const check = await this.reserve(tool, admission, record);
+          if (check) await this.settle(tool, check, true);
+          const form = await askForApproval(request, env.roundTrip, binding);
+          record.inputRequired = true;
+          this.writeAudit(tool, env.scope, record, undefined, performance.now() - started);
+          return form;
+        }
+        try {
+          await checkApproval(request, { ...env.roundTrip, state: env.roundTrip.state }, binding);
+        } catch (err) {
+          // A declined approval keeps its unit, as in the 2025 era (when the limits still have one).
+          if (err instanceof ApprovalDeclined) reservation = await this.reserve(tool, admission, record).catch(() => undefined);
+          throw err;
+        }
+        // Reserved only now that a person approved: a cap reached in between refuses the call.
+        reservation = await this.reserve(tool, admission, record);
+      } else if (admission?.outcome === 'approval' && admission.mode === 'enforce') {
         // The wait slot is taken before anything else, so a refused call costs no reservation and no summary reads.
         const release = this.takeApprovalSlot(tool, admission, env.scope, record);
         try {
@@ -326,7 +359,7 @@ export class PolicyMiddleware {
     try {
       this.audit.write({
         ...this.baseRecord(tool, scope, record),
-        code: failure === undefined ? 'ok' : failure instanceof ToolError ? failure.code : 'internal_error',
+        code: failure !== undefined ? (failure instanceof ToolError ? failure.code : 'internal_error') : record.inputRequired ? 'input_required' : 'ok',
         ...(status !== undefined && { kommoStatus: status }),
         kommoRequests: record.attempts.length,
         ...(record.budget && { budget: record.budget }),
@@ -420,3 +453,15 @@ function describeError(err: unknown): string {
 }
 
 export type { LimitRequest };
+
+const policyHashes = new WeakMap<CompiledPolicy, string>();
+
+/** SHA-256 of the policy's canonical JSON: what a 2026-07-28 approval state is bound to. */
+function policySha256(policy: CompiledPolicy): string {
+  let hash = policyHashes.get(policy);
+  if (hash === undefined) {
+    hash = sha256Hex(canonicalJson(policy.document));
+    policyHashes.set(policy, hash);
+  }
+  return hash;
+}

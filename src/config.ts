@@ -144,6 +144,11 @@ const EnvSchema = z.object({
     .optional(),
   KOMMO_AUDIT_LOG: z.string().trim().min(1).optional(),
   KOMMO_GRANTS: z.string().trim().min(1).optional(),
+  KOMMO_STATE_KEY: z
+    .string()
+    .trim()
+    .refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'KOMMO_STATE_KEY must be at least 32 bytes (the HMAC key of approval states), e.g. KOMMO_STATE_KEY=$(openssl rand -base64 48)')
+    .optional(),
   KOMMO_HTTP_ALLOWED_HOSTS: z
     .string()
     .trim()
@@ -297,6 +302,8 @@ export interface Config {
   http?: HttpFlags & { allowedHosts: string[] };
   /** The grants file (KOMMO_GRANTS or --grants, the flag wins). */
   grantsPath?: string;
+  /** HMAC key of 2026-07-28 approval states (KOMMO_STATE_KEY); absent: a random key per process. */
+  stateKey?: string;
 }
 
 /** The grants file named by --grants or KOMMO_GRANTS (the flag wins), for `grant add` as for serving. */
@@ -358,5 +365,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, command: ServeFlags): Config 
     logLevel: e.KOMMO_LOG_LEVEL ?? 'info',
     ...(command.http && { http: { ...command.http, allowedHosts: e.KOMMO_HTTP_ALLOWED_HOSTS ?? [] } }),
     ...(grantsPath && { grantsPath }),
+    ...(e.KOMMO_STATE_KEY && { stateKey: e.KOMMO_STATE_KEY }),
   };
 }

@@ -3,6 +3,7 @@
  * Entry point: flags + environment → config → Kommo client → policy → server → stdio transport.
  * stdout belongs to the MCP protocol; everything else goes to stderr.
  */
+import { randomBytes } from 'node:crypto';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ConfigError, grantsPathFrom, loadConfig, parseArgs, withEnvFile, type Config } from './config.js';
 import { kommoApi } from './kommo/api.js';
@@ -18,6 +19,7 @@ import { startSandbox } from './sandbox/index.js';
 import { kommoAttempts } from '../policy/attempts.js';
 import { fileAudit, loggerAudit } from '../policy/audit.js';
 import { runPolicyCheck } from '../policy/check.js';
+import { ApprovalStates, MIN_STATE_KEY_BYTES } from '../policy/approval-state.js';
 import { Limiter } from '../policy/limiter.js';
 import { createCounterStore } from '../policy/shared-counters.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
@@ -125,8 +127,13 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   const middleware = middlewareFor(policy);
   // One set of report caches for the whole process, shared by every session.
   const reports = new ReportServices(kommo, reference);
+  // 2026-07-28 approvals: states sealed with one key per deployment, single-use markers in the counter store.
+  if (!config.stateKey && config.http) {
+    logger.warn('KOMMO_STATE_KEY is not set: approval states are sealed with a random key of this process; several replicas behind one address need one shared KOMMO_STATE_KEY (at least 32 bytes)');
+  }
+  const approvalStates = new ApprovalStates({ key: config.stateKey ?? randomBytes(MIN_STATE_KEY_BYTES), store: counters });
   const build = (era: 'legacy' | 'modern', grant: string, through = middleware): CreatedServer =>
-    createServer({ kommo, reference, middleware: through, logger, reports, era, grant });
+    createServer({ kommo, reference, middleware: through, logger, reports, era, grant, approvalStates });
   const closers: Array<() => Promise<void>> = [];
   const stores = [policy];
   let notifyToolsChanged: () => void;

@@ -7,6 +7,8 @@
  * policy hides stays out of every list and a resource read is exactly a call of its tool.
  */
 import {
+  CLIENT_CAPABILITIES_META_KEY,
+  isInputRequiredResult,
   McpServer,
   ProtocolError,
   ProtocolErrorCode,
@@ -21,6 +23,8 @@ import type { Logger } from './log.js';
 import { ReportServices } from './reports/services.js';
 import { annotationsFor, toolJsonSchema, type AnyTool } from '../tools/define.js';
 import { catalogue } from '../tools/index.js';
+import { APPROVAL_INPUT } from '../policy/approval-round-trip.js';
+import type { ApprovalClaims, ApprovalStates } from '../policy/approval-state.js';
 import type { CallEnv, CallScope, Elicit, PolicyMiddleware } from '../policy/middleware.js';
 import { PromptCatalogue } from './prompts.js';
 import { ResourceCatalogue } from './resources.js';
@@ -45,6 +49,12 @@ export interface ServerDeps {
    * elicitation request; the 2026-07-28 revision has no server-to-client requests.
    */
   era?: 'legacy' | 'modern';
+  /**
+   * Seals and checks the state of 2026-07-28 approvals; one per process (its key and its
+   * single-use markers must outlive the per-request instances). Without it, approval on that era
+   * answers approval_unavailable.
+   */
+  approvalStates?: ApprovalStates;
 }
 
 export interface CreatedServer {
@@ -72,6 +82,8 @@ export function createServer(deps: ServerDeps): CreatedServer {
     {
       capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
       instructions: INSTRUCTIONS,
+      // An echoed approval state that is forged, altered or foreign never reaches a handler.
+      ...(deps.approvalStates && { requestState: { verify: deps.approvalStates.verify } }),
     },
   );
   const server = mcp.server;
@@ -114,9 +126,25 @@ export function createServer(deps: ServerDeps): CreatedServer {
     // A name outside the catalogue is a protocol error (the spec's -32602 for unknown tools), not a
     // tool result: nothing ran, and a client must not read it as the tool's answer.
     if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${request.params.name}"; call tools/list to see the available tools.`);
-    const result = await deps.middleware.call(tool, request.params.arguments, callEnv(ctx, request.params._meta?.progressToken));
-    // The era's wire encoding of the result (a low-level handler applies it itself).
-    return server.projectCallToolResult(result, describeTool(tool).outputSchema);
+    const env = callEnv(ctx, request.params._meta?.progressToken);
+    const states = deps.approvalStates;
+    if (legacy || !states) {
+      const result = await deps.middleware.call(tool, request.params.arguments, env);
+      // The era's wire encoding of the result (a low-level handler applies it itself).
+      return server.projectCallToolResult(result, describeTool(tool).outputSchema);
+    }
+    const capabilities = ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof ctx.mcpReq.envelope] as ClientCapabilities | undefined;
+    const state = ctx.mcpReq.requestState<ApprovalClaims>();
+    const result = await deps.middleware.call(tool, request.params.arguments, {
+      ...env,
+      roundTrip: {
+        states,
+        canElicit: supportsFormElicitation(capabilities),
+        ...(state !== undefined && { state }),
+        ...(ctx.mcpReq.inputResponses?.[APPROVAL_INPUT] !== undefined && { answer: ctx.mcpReq.inputResponses[APPROVAL_INPUT] }),
+      },
+    });
+    return isInputRequiredResult(result) ? result : server.projectCallToolResult(result, describeTool(tool).outputSchema);
   });
 
   server.setRequestHandler('resources/list', () => ({ resources: resourceCatalogue.list(deps.middleware) }));

@@ -233,4 +233,11 @@ describe('config: command line', () => {
     for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) assert.equal(loadConfig({}, http(host)).http?.host, host);
     assert.deepEqual(loadConfig({ KOMMO_HTTP_ALLOWED_HOSTS: 'MCP.example.com, mcp2.example.com' }, http('127.0.0.1')).http?.allowedHosts, ['mcp.example.com', 'mcp2.example.com']);
   });
+
+  it('KOMMO_STATE_KEY: at least 32 bytes, named in the one-line error', () => {
+    assert.throws(() => loadConfig({ KOMMO_STATE_KEY: 'short-key' }, { sandbox: true }), (err: unknown) => err instanceof ConfigError && /^KOMMO_STATE_KEY must be at least 32 bytes/.test(err.message));
+    const key = 'k'.repeat(32);
+    assert.equal(loadConfig({ KOMMO_STATE_KEY: key }, { sandbox: true }).stateKey, key);
+    assert.equal(loadConfig({}, { sandbox: true }).stateKey, undefined);
+  });
 });

@@ -6,6 +6,7 @@
 import { Client, InMemoryTransport, type CallToolResult, type ClientCapabilities, type ClientOptions } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { kommoApi, type KommoApi } from '../src/kommo/api.js';
@@ -18,6 +19,7 @@ import { startSandbox, type Sandbox, type SandboxOptions, type SandboxRequest } 
 import { createServer, type CreatedServer } from '../src/server.js';
 import { ReportServices, type ReportServicesOptions } from '../src/reports/services.js';
 import { kommoAttempts } from '../policy/attempts.js';
+import { ApprovalStates } from '../policy/approval-state.js';
 import type { AuditRecord } from '../policy/audit.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import type { Limiter } from '../policy/limiter.js';
@@ -70,6 +72,8 @@ export interface HarnessOptions {
   setupClient?: (client: Client) => void;
   /** The protocol era the client speaks: the 2025 `initialize` handshake (default) or 2026-07-28. */
   era?: Era;
+  /** Seals 2026-07-28 approval states; default: a random key and the middleware's counter store. */
+  approvalStates?: ApprovalStates;
 }
 
 export type Era = 'legacy' | 'modern';
@@ -120,12 +124,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = options.logger ?? silentLogger;
   const { kommo, reference, reports } = sharedServices(sandbox, options);
   const middleware = options.middleware ?? harnessMiddleware(options);
+  const approvalStates = options.approvalStates ?? new ApprovalStates({ key: randomBytes(32), store: middleware.limiter.store, ...(options.now && { now: options.now }) });
   // The same serving entry as the stdio mode: it decides the era from the client's opening message.
   const created: CreatedServer[] = [];
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const served = serveStdio(
     ({ era }) => {
-      const instance = createServer({ kommo, reference, reports, middleware, logger, era, ...(options.now && { now: options.now }) });
+      const instance = createServer({ kommo, reference, reports, middleware, logger, era, approvalStates, ...(options.now && { now: options.now }) });
       created.push(instance);
       return instance.server;
     },

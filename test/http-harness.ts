@@ -4,6 +4,7 @@
  * official Client over Streamable HTTP pinned to either era.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { Client, StreamableHTTPClientTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
@@ -12,6 +13,7 @@ import { grantForAuthorization, LOCAL_GRANT, sha256Hex, type Grant } from '../sr
 import { startHttpServer, type HttpMcpServer, type HttpServeOptions } from '../src/http.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { createServer } from '../src/server.js';
+import { ApprovalStates } from '../policy/approval-state.js';
 import type { AuditRecord } from '../policy/audit.js';
 import { Limiter } from '../policy/limiter.js';
 import type { PolicyMiddleware } from '../policy/middleware.js';
@@ -45,6 +47,7 @@ export async function startHttpHarness(options: HttpHarnessOptions): Promise<Htt
   const pipeline = (policy: HarnessOptions['policy']): PolicyMiddleware =>
     harnessMiddleware({ ...(policy && { policy }), ...(options.audit && { audit: options.audit }), ...(options.now && { now: options.now }), limiter });
   const main = pipeline(options.policy);
+  const approvalStates = new ApprovalStates({ key: randomBytes(32), store: limiter.store, ...(options.now && { now: options.now }) });
   const grants: Grant[] = Object.entries(options.grants ?? {}).map(([name, g]) => ({ name, tokenSha256: Buffer.from(sha256Hex(g.token), 'hex') }));
   const perGrant = new Map(
     Object.entries(options.grants ?? {})
@@ -58,7 +61,7 @@ export async function startHttpHarness(options: HttpHarnessOptions): Promise<Htt
     ...(options.now && { now: options.now }),
     ...options.http,
     build: ({ era, grant }) =>
-      createServer({ ...services, middleware: perGrant.get(grant) ?? main, logger: silentLogger, era, grant, ...(options.now && { now: options.now }) }),
+      createServer({ ...services, middleware: perGrant.get(grant) ?? main, logger: silentLogger, era, grant, approvalStates, ...(options.now && { now: options.now }) }),
     authenticate: options.grants ? (authorization) => grantForAuthorization(grants, authorization) : () => LOCAL_GRANT,
   });
   const clients: Client[] = [];

@@ -116,6 +116,7 @@ describe('kommo-mcp --http (the built entry point)', { concurrency: true }, () =
       assert.match(url, /^http:\/\/127\.0\.0\.1:(\d+)\/mcp$/);
       assert.notEqual(new URL(url).port, '8765');
       assert.equal(server.stderr().split('\n').filter((l) => l.includes(url)).length, 1, 'exactly one line names the URL');
+      assert.match(server.stderr(), /KOMMO_STATE_KEY is not set: .*several replicas .* need one shared KOMMO_STATE_KEY/);
       const client = new Client({ name: 'sigterm-test', version: '1' }, eraOptions('modern'));
       await client.connect(new StreamableHTTPClientTransport(new URL(url)));
       slow.injectFault({ path: '/api/v4/account', status: 200, body: '{"id":77,"name":"Slow Account"}', contentType: 'application/json', delayMs: 700 });
