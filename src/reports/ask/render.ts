@@ -343,6 +343,7 @@ export class Words {
         'Ranking por responsável ou por funil — ex.: “Quem vendeu mais este mês?”',
         'Tarefas atrasadas ou em aberto — ex.: “Quantas tarefas estão atrasadas?”',
         'Buscar um lead ou contato pelo nome — ex.: “Encontre o contato Maria Silva”',
+        'Etapa, valor, responsável ou datas de um lead — ex.: “Em que etapa está o lead "Acme"?”',
         'Períodos: hoje, ontem, esta/semana passada, este/mês passado, este/ano passado, últimos N dias, “em março”, datas (01/03/2026 a 15/03/2026)',
       ],
       es: [
@@ -353,6 +354,7 @@ export class Words {
         'Ranking por responsable o por embudo — ej.: “¿Quién vendió más este mes?”',
         'Tareas vencidas o abiertas — ej.: “¿Cuántas tareas están vencidas?”',
         'Buscar un lead o contacto por nombre — ej.: “Busca el contacto María López”',
+        'Etapa, valor, responsable o fechas de un lead — ej.: “¿Cuál es el valor del lead "Acme"?”',
         'Períodos: hoy, ayer, esta/la semana pasada, este/el mes pasado, este/el año pasado, últimos N días, “en marzo”, fechas (01/03/2026 al 15/03/2026)',
       ],
       en: [
@@ -363,6 +365,7 @@ export class Words {
         'Rankings by responsible user or pipeline — e.g. “Who sold the most this month?”',
         'Overdue or open tasks — e.g. “How many tasks are overdue?”',
         'Look up a lead or contact by name — e.g. “Find the contact Maria Silva”',
+        'A lead\'s stage, value, responsible user or dates — e.g. “Who is responsible for lead "Acme"?”',
         'Periods: today, yesterday, this/last week, this/last month, this/last year, the last N days, “in March”, dates (2026-03-01 to 2026-03-15)',
       ],
     };
