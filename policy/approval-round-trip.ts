@@ -15,7 +15,8 @@
 import { inputRequired, type ElicitResult, type InputRequiredResult } from '@modelcontextprotocol/server';
 import { ApprovalRequired } from '../src/errors.js';
 import { approvalSchema, concludeApproval, DEFAULT_APPROVAL_TIMEOUT_MS, readAnswer, unavailable, type ApprovalRequest } from './approval.js';
-import { approvalWords, buildApprovalMessage, shortHash } from './approval-summary.js';
+import { approvalWords } from '../src/approval-words.js';
+import { buildApprovalMessage, shortHash } from './approval-summary.js';
 import type { ApprovalClaims, ApprovalStates } from './approval-state.js';
 
 /** The key of the approval form among the input requests of an `input_required` result. */
