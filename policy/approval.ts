@@ -1,5 +1,5 @@
 /**
- * The approval step of the call pipeline (design.md section 4). The middleware calls
+ * The approval step of the call pipeline (docs/architecture.md). The middleware calls
  * `requestApproval` after the limits are reserved and before the tool runs; it resolves only on an
  * explicit human approval of exactly these arguments, and otherwise throws one of
  * ApprovalUnavailable / ApprovalDeclined / ApprovalRequired (the middleware then rolls back the

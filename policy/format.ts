@@ -1,5 +1,5 @@
 /**
- * The policy file format (design.md section 4): PolicyLayer's JSON policy format unchanged
+ * The policy file format (policy/README.md): PolicyLayer's JSON policy format unchanged
  * (`version`, `default`, `hide`, `all_tools.limits`, `tools.<name>.{require, deny_if, limits}`) plus
  * our extensions (`action`, `reason`, `approval`, `mode`, `description`, `$schema`, windows in
  * seconds, scopes `grant|session|global|args.<path>`).

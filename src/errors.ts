@@ -144,7 +144,7 @@ export class PageLimitReached extends KommoError {
   }
 }
 
-/** Turns any thrown value into the JSON error result of design.md section 2. */
+/** Turns any thrown value into the JSON error result `{"error": CODE, "message": …, …details}`. */
 export function toErrorResult(err: unknown): CallToolResult {
   const payload =
     err instanceof ToolError

@@ -1,6 +1,6 @@
 /**
  * Success results: compact JSON text (no pretty-printing, no HAL `_links`) and the same object as
- * structuredContent (design.md section 2).
+ * structuredContent, so a client reading either sees the same data.
  */
 import type { CallToolResult } from '@modelcontextprotocol/server';
 

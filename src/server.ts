@@ -2,7 +2,7 @@
  * `createServer(deps)`: an MCP server (no transport) that serves `tools/list` and `tools/call`
  * straight from the tool catalogue through the policy middleware. We register the two handlers on
  * the low-level server rather than using `registerTool`, because the SDK's own argument validation
- * answers in its own words; ours must be the `invalid_arguments` JSON of design.md section 2.
+ * answers in its own words; ours must be the `invalid_arguments` JSON error result (src/errors.ts).
  * Resources and prompts are served the same way (low-level handlers over data), so that what the
  * policy hides stays out of every list and a resource read is exactly a call of its tool.
  */

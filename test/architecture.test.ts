@@ -72,6 +72,13 @@ describe('architecture', () => {
     assert.deepEqual(crossings(sources('src/reports'), ['tools/', 'policy/', ...entry]), []);
   });
 
+  it('comments and docs cite only files of the repository (no design, style or API notes kept elsewhere)', () => {
+    const outside = ['design', 'style', 'kommo-api'].map((name) => `${name}.md`);
+    const files = [...sources('src', 'tools', 'policy', 'test', 'bench'), 'README.md', 'policy/README.md', 'docs/architecture.md'];
+    const offenders = files.filter((f) => f !== 'test/architecture.test.ts' && outside.some((name) => read(f).includes(name)));
+    assert.deepEqual(offenders, []);
+  });
+
   it('tests fake the KommoApi interface, never the client class', () => {
     const offenders = sources('test').filter((f) => f !== 'test/architecture.test.ts' && /as unknown as KommoClient/.test(read(f)));
     assert.deepEqual(offenders, []);

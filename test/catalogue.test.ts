@@ -1,5 +1,5 @@
 /**
- * The public contract of design.md section 2: exactly these 23 tools, with these argument names and
+ * The public contract (README, "Tools"): exactly these 23 tools, with these argument names and
  * required arguments, as served by tools/list. Extra optional arguments are allowed; a rename or a
  * newly required argument breaks existing agents and fails here.
  */

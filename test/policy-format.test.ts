@@ -51,7 +51,7 @@ describe('accepted policies', () => {
     }
   });
 
-  test('the design.md example with every extension is accepted', () => {
+  test('a policy using every extension is accepted', () => {
     const result = validatePolicy({
       version: '1',
       default: 'deny',

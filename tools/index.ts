@@ -1,6 +1,6 @@
 /**
  * The catalogue: every tool the server offers, in the order tools/list shows them.
- * Names and argument names are those of the original Kommo-MCP (design.md section 2).
+ * Names and argument names are those of the original Kommo-MCP, so existing prompts keep working.
  */
 import { argumentPaths, type AnyTool, type ToolKind } from './define.js';
 import createLead from './create-lead.js';

@@ -1,4 +1,4 @@
-/** The parts of Kommo API v4 payloads this server reads (kommo-api.md section 3). */
+/** The parts of Kommo API v4 payloads this server reads; src/kommo/api.ts is where they are fetched. */
 
 export interface Links {
   self?: { href: string };

@@ -1,6 +1,6 @@
 /**
  * An embedded, faithful fake of the Kommo API v4 on loopback, with deterministic seeded data
- * (see /work/shared/kommo-api.md §4). Used by `kommo-mcp --sandbox`, by the tests and by the benchmarks.
+ * (docs/architecture.md). Used by `kommo-mcp --sandbox`, by the tests and by the benchmarks.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
