@@ -231,6 +231,44 @@ describe('resources behind the policy', () => {
     });
   });
 
+  test("a tool that needs approval: reading its resource asks the person like a call (2025 era); declined → the tool's approval_declined", async () => {
+    const policy = { version: '1', default: 'allow', tools: { get_loss_reasons: { action: 'approval' } } };
+    const asked: string[] = [];
+    let decision: 'approve' | 'reject' = 'approve';
+    await withHarness(
+      {
+        policy,
+        capabilities: { elicitation: { form: {} } },
+        setupClient: (client) =>
+          client.setRequestHandler('elicitation/create', async (request) => {
+            asked.push(request.params.message);
+            return { action: 'accept', content: { decision } };
+          }),
+      },
+      async (h) => {
+        assert.ok((await h.client.listResources()).resources.some((r) => r.uri === 'kommo://loss_reasons'), 'listed: it can be approved');
+        const content = await read(h, 'kommo://loss_reasons');
+        assert.ok(Array.isArray((JSON.parse(content.text) as { loss_reasons: unknown }).loss_reasons));
+        assert.equal(asked.length, 1);
+        assert.match(asked[0]!, /\(get_loss_reasons\)/);
+        decision = 'reject';
+        h.resetLog();
+        const failure = await readFails(h, 'kommo://loss_reasons');
+        assert.equal(failure.data?.error, 'approval_declined');
+        assert.deepEqual(h.requests().filter((r) => r.path === '/api/v4/leads/loss_reasons'), [], 'nothing read after a refusal');
+      },
+    );
+  });
+
+  test('on 2026-07-28 a resource read cannot carry the approval round trip: approval_unavailable, nothing read', async () => {
+    const policy = { version: '1', default: 'allow', tools: { get_loss_reasons: { action: 'approval' } } };
+    await withHarness({ era: 'modern', policy, capabilities: { elicitation: { form: {} } } }, async (h) => {
+      const failure = await readFails(h, 'kommo://loss_reasons');
+      assert.equal(failure.data?.error, 'approval_unavailable', JSON.stringify(failure));
+      assert.deepEqual(h.requests().filter((r) => r.path === '/api/v4/leads/loss_reasons'), []);
+    });
+  });
+
   test('each read leaves an audit line under its tool', async () => {
     const lines: { tool: string; decision: string; code: string }[] = [];
     await withHarness({ audit: (record) => void lines.push(record as never), policy: { version: '1', default: 'allow', hide: ['get_loss_reasons'] } }, async (h) => {
