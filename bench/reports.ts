@@ -3,9 +3,9 @@
  * (7 requests/second, enforced by the sandbox and kept by the server's pacer), measured through the
  * official MCP Client → server → sandbox:
  *   - a one-month sales report, and the same report again within five minutes;
- *   - a dashboard: the first of the process (fills the in-memory copies of leads and tasks), and one
- *     six minutes later after 40 leads changed (period figures re-fetched, copies refreshed with
- *     changes only);
+ *   - a dashboard: the first of the process (won leads read, everything else counted from paging;
+ *     the server waits for its whole-account counts here), and one six minutes later after 40 leads
+ *     changed (both parts counted again);
  *   - ten ask_kommo questions in Portuguese, Spanish and English, on a fresh server and then on the
  *     server that answered the calls above;
  * each beside a full crawl of the account measured in the same run — what the original server does
@@ -138,7 +138,7 @@ export async function run(): Promise<void> {
     out(`${'  operation'.padEnd(60)} ours                |  the original's way, measured in this run\n`);
     out(row(`sales report ${reportArgs.dateFrom}..${reportArgs.dateTo}`, reportCold, crawlLeads));
     out(row(`same report again, 2 minutes later (cached: ${String(again['cached'])})`, reportAgain, crawlLeads));
-    out(row('dashboard, first of the process (fills lead/task copies)', dashCold, crawlDashboard));
+    out(row('dashboard, first of the process (with its account counts)', dashCold, crawlDashboard));
     out(row('dashboard, 6 minutes later, 40 leads changed', dashLater, crawlDashboard));
     out(row('ten ask_kommo questions, fresh server (nothing cached)', askCold, crawlLeads, questions.length));
     out(row('ten ask_kommo questions, after the calls above', askAll, crawlLeads, questions.length));
@@ -151,10 +151,10 @@ export async function run(): Promise<void> {
       );
     }
     const leads = report['leads'] as Record<string, number>;
-    const freshness = (dash['freshness'] as Record<string, Record<string, unknown>>)['all_leads']!;
+    const freshness = (dash['freshness'] as Record<string, Record<string, unknown>>)['account_figures']!;
     out(
-      `\nreport figures: ${leads['new']} new, ${leads['won']} won, ${leads['lost']} lost; dashboard lead copy: refresh=${String(freshness['refresh'])}, ` +
-      `${String(freshness['records'])} records, ${String(freshness['pages_read'])} page(s) read\n`,
+      `\nreport figures: ${leads['new']} new, ${leads['won']} won, ${leads['lost']} lost; dashboard account counts: ${String(freshness['status'])}, ` +
+      `${String(freshness['requests'])} request(s), ${String(freshness['age_seconds'])} s old\n`,
     );
   } finally {
     await h.close();

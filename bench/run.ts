@@ -5,6 +5,7 @@
  * `bench/<name>.ts` with those exports and list it below.
  */
 import * as counters from './counter-stores.js';
+import * as lean from './lean.js';
 import * as policy from './policy.js';
 import * as reports from './reports.js';
 
@@ -14,7 +15,7 @@ export interface BenchModule {
   run(): Promise<void>;
 }
 
-const MODULES: readonly BenchModule[] = [policy, counters, reports];
+const MODULES: readonly BenchModule[] = [policy, counters, reports, lean];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
