@@ -99,6 +99,8 @@ describe('grants over HTTP', () => {
         policy: POLICYLAYER_EXAMPLE,
         grants: { alice: { token: ALICE }, bob: { token: BOB } },
         audit: (record) => audit.push(record),
+        // A fixed clock: 60 calls on a busy machine may otherwise straddle a UTC minute and see two windows.
+        now: () => Date.UTC(2026, 2, 1, 10, 0, 5),
       });
       try {
         for (const authorization of [undefined, `Bearer ${ALICE.slice(0, -1)}`, 'Bearer ']) {

@@ -356,6 +356,43 @@ describe('KommoClient: reads retry, writes never do', () => {
     assert.equal(timedOut.details.reason, 'timeout');
     assert.equal(timedOut.retryable, false, 'Kommo may have applied it');
   });
+
+  it('reports whether each attempt was sent, and a write whose answer was lost says it may have been applied', async () => {
+    const dead = new ScriptedServer();
+    await dead.start();
+    const deadUrl = dead.url;
+    await dead.close();
+    const seen: Array<{ method: string; status: number; sent: boolean }> = [];
+    const onAttempt = ({ method, status, sent }: { method: string; status: number; sent: boolean }) => seen.push({ method, status, sent });
+
+    await failure(client({ baseUrl: deadUrl, onAttempt }).kommo.post('/api/v4/leads', [{ name: 'x' }]));
+    const aborted = new AbortController();
+    aborted.abort();
+    const before = server.seen.length;
+    await failure(client({ onAttempt }).kommo.post('/api/v4/leads', [{ name: 'x' }], { signal: aborted.signal }));
+    assert.equal(server.seen.length, before, 'a call cancelled before sending sends nothing');
+
+    const lost: Array<[Reply, RegExp]> = [
+      [{ destroy: true }, /^The connection to Kommo broke after the request was sent, so the change may have been applied/],
+      [html(502, '502 Bad Gateway'), /^Kommo answered with a server error \(HTTP 502\) after the request was sent, so the change may have been applied/],
+      [{ status: 200, body: '{}', delayMs: 400 }, /^Kommo did not answer within 0 seconds after the request was sent, so the change may have been applied/],
+    ];
+    for (const [reply, message] of lost) {
+      server.reply(reply);
+      const err = await failure(client({ onAttempt, timeoutMs: 100 }).kommo.post('/api/v4/leads', [{ name: 'x' }]));
+      assert.ok(err instanceof KommoError);
+      assert.match(err.message, message);
+      assert.doesNotMatch(err.message, /try again later/);
+      assert.equal(err.details.outcome, 'unknown');
+    }
+    // The call cancelled before sending left the pace queue: no attempt at all.
+    assert.deepEqual(seen, [
+      { method: 'POST', status: 0, sent: false },
+      { method: 'POST', status: 0, sent: true },
+      { method: 'POST', status: 502, sent: true },
+      { method: 'POST', status: 0, sent: true },
+    ]);
+  });
 });
 
 describe('KommoClient: 204 and not found', () => {
