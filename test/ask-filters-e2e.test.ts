@@ -174,6 +174,8 @@ describe('several filters at once', () => {
     const { pipelineId, statusId } = stageOf(s, 'Renewals', 'Renewal offer');
     const body = await ask('How many open leads in stage Renewal offer?');
     assert.equal(body.value, s.leads.filter((l) => l.pipeline_id === pipelineId && l.status_id === statusId).length);
+    assert.match(String(body.answer), /stage Renewal offer \(Renewals\)/);
+    assert.doesNotMatch(String(body.answer), /All pipelines/, 'the stage names its pipeline');
   });
 
   test('lost leads in a stage last month: not understood, with a reason that says why', async () => {

@@ -136,7 +136,8 @@ export class Words {
   }
 
   scopeNote(filters: ScopeNames): string {
-    const where = filters.pipelines.length
+    // A stage names its pipeline.
+    const where = filters.pipelines.length || filters.stages.length
       ? ''
       : this.t({ pt: ' Todos os funis.', es: ' Todos los embudos.', en: ' All pipelines.' });
     const who = filters.users.length
