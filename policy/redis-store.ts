@@ -12,15 +12,18 @@
  *                             their window: at most `maxArgsKeys` of them (bounded memory); a call
  *                             that needs one more is refused (`full`), a live counter is never evicted
  *   <prefix>m:<marker>        single-use markers: gone when their TTL has passed
+ *   <prefix>r:<uuid>          receipt of a reservation (its window starts), deleted when the call is
+ *                             committed or rolled back, else expiring with its longest window
  *
  * Fixed-class counters (grant, session, global) are few per client and each lives one window at most.
  *
  * When Redis cannot be reached every method throws `LimiterUnavailable` at once (no offline queue,
- * a per-command timeout); the client reconnects by itself. A reservation whose reply is lost after
- * Redis ran it (the connection drops mid-command) is refused and its unit stays spent until its window
- * ends: the store may over-count then, never under-count.
+ * a per-command timeout); the client reconnects by itself. A reservation sent without an answer (the
+ * connection dropped, or the command timed out) refuses its call, and is cancelled as soon as Redis
+ * answers again: if its receipt is there, its units are given back, so a refused call costs nothing
+ * even then.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createClient, type RedisClientType } from 'redis';
 import { silentLogger, type Logger } from '../src/log.js';
 import {
@@ -68,6 +71,16 @@ local function used_in(key, ws, window_ms)
   if tonumber(s[1]) == ws and tonumber(s[2]) == window_ms then return tonumber(s[3]) or 0 end
   return 0
 end
+local function give_back(key, class, ws, window_ms)
+  if window_start(window_ms) ~= ws then return end
+  local used = used_in(key, ws, window_ms)
+  if used == 1 then
+    redis.call('DEL', key)
+    if class == 'args' then redis.call('ZREM', KEYS[1], key) end
+  elseif used > 1 then
+    redis.call('HSET', key, 'n', used - 1)
+  end
+end
 local function count(key, class, ws, window_ms, n)
   redis.call('HSET', key, 'w', ws, 'm', window_ms, 'n', n)
   expire_at(key, ws + window_ms)
@@ -80,19 +93,20 @@ end
 `;
 
 /**
- * KEYS: args zset, then one counter key per request. ARGV: now, maxArgsKeys, then per request
- * class ('fixed'|'args'), windowMs, max. Returns {1, windowStart...} or
- * {0, index (1-based), reason ('spent'|'full'), used, retryAfterMs}.
+ * KEYS: args zset, receipt, then one counter key per request. ARGV: now, maxArgsKeys, receipt TTL,
+ * then per request class ('fixed'|'args'), windowMs, max. Returns {1, windowStart...} or
+ * {0, index (1-based), reason ('spent'|'full'), used, retryAfterMs}. A success leaves a receipt (the
+ * window starts) so that a reservation whose reply was lost can be cancelled later (CANCEL).
  */
 const RESERVE = `${NOW}
-local cap = tonumber(arg())
-local n = #KEYS - 1
+local cap, receipt_ttl = tonumber(arg()), tonumber(arg())
+local n = #KEYS - 2
 local classes, windows, starts, after = {}, {}, {}, {}
 local pending = {}
 local refusal = nil
 local purged, new_args = false, 0
 for i = 1, n do
-  local key, class, window_ms, max = KEYS[i + 1], arg(), tonumber(arg()), tonumber(arg())
+  local key, class, window_ms, max = KEYS[i + 2], arg(), tonumber(arg()), tonumber(arg())
   local ws = window_start(window_ms)
   local used = used_in(key, ws, window_ms) + (pending[key] or 0)
   classes[i], windows[i], starts[i] = class, window_ms, ws
@@ -121,30 +135,44 @@ end
 if refusal then return refusal end
 local reply = {1}
 for i = 1, n do
-  count(KEYS[i + 1], classes[i], starts[i], windows[i], after[i])
+  count(KEYS[i + 2], classes[i], starts[i], windows[i], after[i])
   reply[i + 1] = starts[i]
 end
+redis.call('SET', KEYS[2], table.concat(starts, ','), 'PX', receipt_ttl)
 return reply
 `;
 
 /**
- * KEYS: args zset, then one counter key per unit. ARGV: now, then per unit class, windowStart,
- * windowMs. A unit whose window is over, or whose key holds another window, is left alone.
+ * KEYS: args zset, receipt, then one counter key per unit. ARGV: now, then per unit class,
+ * windowStart, windowMs. A unit whose window is over, or whose key holds another window, is left
+ * alone. The receipt goes too.
  */
 const ROLLBACK = `${NOW}
-for i = 1, #KEYS - 1 do
-  local key, class, ws, window_ms = KEYS[i + 1], arg(), tonumber(arg()), tonumber(arg())
-  if window_start(window_ms) == ws then
-    local used = used_in(key, ws, window_ms)
-    if used == 1 then
-      redis.call('DEL', key)
-      if class == 'args' then redis.call('ZREM', KEYS[1], key) end
-    elseif used > 1 then
-      redis.call('HSET', key, 'n', used - 1)
-    end
-  end
+for i = 1, #KEYS - 2 do
+  local key, class = KEYS[i + 2], arg()
+  local ws = tonumber(arg())
+  give_back(key, class, ws, tonumber(arg()))
 end
+redis.call('DEL', KEYS[2])
 return 0
+`;
+
+/**
+ * A reservation whose reply never came: if Redis took it (its receipt is there), give its units
+ * back. KEYS: args zset, receipt, then one counter key per request. ARGV: now, then per request
+ * class, windowMs. Returns 1 if there was something to cancel.
+ */
+const CANCEL = `${NOW}
+local saved = redis.call('GET', KEYS[2])
+if not saved then return 0 end
+local i = 0
+for ws in string.gmatch(saved, '[^,]+') do
+  i = i + 1
+  local class = arg()
+  give_back(KEYS[i + 2], class, tonumber(ws), tonumber(arg()))
+end
+redis.call('DEL', KEYS[2])
+return 1
 `;
 
 /**
@@ -186,7 +214,15 @@ interface Script {
 }
 
 const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
-const SCRIPTS = { reserve: script(RESERVE), rollback: script(ROLLBACK), merge: script(MERGE), used: script(USED), claim: script(CLAIM) };
+const SCRIPTS = { reserve: script(RESERVE), rollback: script(ROLLBACK), cancel: script(CANCEL), merge: script(MERGE), used: script(USED), claim: script(CLAIM) };
+
+/** A reservation on Redis, with the receipt that lets it be cancelled if its reply is lost. */
+interface RedisHold extends Hold {
+  receipt?: string;
+}
+
+/** Unanswered reservations kept for cancelling; beyond this the oldest is given up (over-counts). */
+const MAX_UNSETTLED = 10_000;
 
 /** One unit counted outside Redis, to add to Redis' count of the same window. */
 export interface CountedElsewhere {
@@ -206,6 +242,8 @@ export class RedisCounterStore implements CounterStore {
   private readonly now?: () => number;
   private readonly readyListeners: Array<() => void> = [];
   private down = false;
+  private readonly unsettled = new Map<string, readonly CounterRequest[]>();
+  private cancelling = false;
   private closed = false;
   private readonly connecting: Promise<void>;
 
@@ -235,6 +273,7 @@ export class RedisCounterStore implements CounterStore {
     this.client.on('ready', () => {
       if (this.down) this.logger.warn('Redis counter store reachable again', { redis: where });
       this.down = false;
+      void this.cancelUnsettled();
       for (const listener of this.readyListeners) listener();
     });
     this.connecting = this.client.connect().then(
@@ -263,26 +302,45 @@ export class RedisCounterStore implements CounterStore {
 
   async reserve(requests: readonly CounterRequest[]): Promise<StoreReserveResult> {
     if (requests.length === 0) return { ok: true, hold: { units: [] } };
-    const keys = [this.argsKey, ...requests.map((r) => this.counterKey(r.key))];
-    const args = [String(this.maxArgsKeys), ...requests.flatMap((r) => [r.class, String(r.windowMs), String(r.max)])];
-    const reply = (await this.run(SCRIPTS.reserve, keys, args)) as Array<number | string>;
+    // Not sent at all: nothing to cancel later.
+    if (!this.client.isReady) throw new LimiterUnavailable('The Redis counter store is not connected.');
+    const receipt = randomUUID();
+    const keys = [this.argsKey, this.receiptKey(receipt), ...requests.map((r) => this.counterKey(r.key))];
+    // The receipt matters as long as the longest of the units it could give back.
+    const receiptTtl = Math.max(...requests.map((r) => r.windowMs));
+    const args = [String(this.maxArgsKeys), String(receiptTtl), ...requests.flatMap((r) => [r.class, String(r.windowMs), String(r.max)])];
+    let reply: Array<number | string>;
+    try {
+      reply = (await this.run(SCRIPTS.reserve, keys, args)) as Array<number | string>;
+    } catch (err) {
+      // Sent, but no answer: Redis may have taken the units. The call is refused, so they go back.
+      this.unsettle(receipt, requests);
+      throw err;
+    }
     if (reply[0] === 1) {
-      return {
-        ok: true,
-        hold: { units: requests.map((r, i): HeldUnit => ({ key: r.key, class: r.class, windowStart: Number(reply[i + 1]), windowMs: r.windowMs })) },
-      };
+      const units = requests.map((r, i): HeldUnit => ({ key: r.key, class: r.class, windowStart: Number(reply[i + 1]), windowMs: r.windowMs }));
+      const hold: RedisHold = { units, receipt };
+      return { ok: true, hold };
     }
     return { ok: false, index: Number(reply[1]) - 1, reason: reply[2] === 'full' ? 'full' : 'spent', used: Number(reply[3]), retryAfterMs: Math.max(0, Number(reply[4])) };
   }
 
-  /** The units are already counted in Redis: nothing to send. */
-  commit(_hold: Hold): void {}
+  /** The units are already counted: only the receipt goes, without holding up the call. */
+  commit(hold: Hold): void {
+    const { receipt } = hold as RedisHold;
+    if (receipt && this.client.isReady) this.client.del(this.receiptKey(receipt)).catch(() => {});
+  }
 
   async rollback(hold: Hold): Promise<void> {
     if (hold.units.length === 0) return;
-    const keys = [this.argsKey, ...hold.units.map((u) => this.counterKey(u.key))];
+    const keys = [this.argsKey, this.receiptKey((hold as RedisHold).receipt ?? '-'), ...hold.units.map((u) => this.counterKey(u.key))];
     const args = hold.units.flatMap((u) => [u.class, String(u.windowStart), String(u.windowMs)]);
     await this.run(SCRIPTS.rollback, keys, args);
+  }
+
+  /** Reservations sent without an answer, waiting to be cancelled. */
+  get unsettledCount(): number {
+    return this.unsettled.size;
   }
 
   async used(request: CounterRequest): Promise<number> {
@@ -301,6 +359,36 @@ export class RedisCounterStore implements CounterStore {
     return Number(await this.run(SCRIPTS.merge, keys, args));
   }
 
+  private unsettle(receipt: string, requests: readonly CounterRequest[]): void {
+    if (this.unsettled.size >= MAX_UNSETTLED) {
+      const [oldest] = this.unsettled.keys();
+      this.unsettled.delete(oldest!);
+      this.logger.warn('too many unanswered reservations to cancel; the oldest may stay spent until its window ends');
+    }
+    this.unsettled.set(receipt, requests);
+    void this.cancelUnsettled();
+  }
+
+  /**
+   * Cancels the unanswered reservations, oldest first. On the connection that sent them Redis runs
+   * the cancel after the reservation; on a new connection the old one's commands are done or lost.
+   */
+  private async cancelUnsettled(): Promise<void> {
+    if (this.cancelling || !this.client.isReady) return;
+    this.cancelling = true;
+    try {
+      for (const [receipt, requests] of [...this.unsettled]) {
+        const keys = [this.argsKey, this.receiptKey(receipt), ...requests.map((r) => this.counterKey(r.key))];
+        await this.run(SCRIPTS.cancel, keys, requests.flatMap((r) => [r.class, String(r.windowMs)]));
+        this.unsettled.delete(receipt);
+      }
+    } catch {
+      // Redis went away again: the rest waits for the next connection.
+    } finally {
+      this.cancelling = false;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -310,6 +398,10 @@ export class RedisCounterStore implements CounterStore {
 
   private get argsKey(): string {
     return `${this.prefix}args`;
+  }
+
+  private receiptKey(receipt: string): string {
+    return `${this.prefix}r:${receipt}`;
   }
 
   private counterKey(key: string): string {

@@ -3,6 +3,7 @@
  * expiry, prefixes, several clients at once, Redis going away and coming back, script reloads).
  */
 import assert from 'node:assert/strict';
+import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { LimiterUnavailable, type CounterRequest } from '../policy/counter-store.js';
@@ -64,7 +65,7 @@ describe('Redis counter store', () => {
     assert.equal(refused.used, 1);
     assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 60_000);
     assert.equal(await s.used(fixed('b', 5)), 0);
-    assert.deepEqual(await keysUnder(s.prefix), [`${s.prefix}c:a`]);
+    assert.deepEqual(await keysUnder(`${s.prefix}c:`), [`${s.prefix}c:a`]);
   });
 
   it('takes window starts from Redis TIME, aligned to the window, and keys expire when their window ends', async () => {
@@ -208,7 +209,65 @@ describe('Redis counter store', () => {
   });
 });
 
+/** A TCP relay to Redis that can swallow the next reply and cut the connection, as a network fault would. */
+async function faultyRelay(port: number): Promise<{ url: string; dropNextReply(): void; close(): Promise<void> }> {
+  let drop = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect({ host: '127.0.0.1', port });
+    const cut = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', cut);
+      socket.on('close', cut);
+    }
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (!drop) return void client.write(chunk);
+      drop = false;
+      cut();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port: relayPort } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${relayPort}`,
+    dropNextReply: () => {
+      drop = true;
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((done) => server.close(() => done()));
+    },
+  };
+}
+
 describe('Redis counter store when Redis goes away', () => {
+  it('a reservation Redis took but whose reply was lost is given back once Redis answers again', async () => {
+    const relay = await faultyRelay(redis.port);
+    after(() => relay.close());
+    const prefix = `lost${++prefixes}:`;
+    const s = new RedisCounterStore({ url: relay.url, prefix, maxArgsKeys: 10 });
+    stores.push(s);
+    assert.equal(await s.whenReady(5000), true);
+    const direct = await store({ prefix });
+    const kept = await s.reserve([fixed('lost', 5), perArg('lead:7', 5)]);
+    assert.ok(kept.ok);
+    s.commit(kept.hold);
+    relay.dropNextReply();
+    await assert.rejects(async () => s.reserve([fixed('lost', 5), perArg('lead:8', 5)]), LimiterUnavailable);
+    for (let i = 0; i < 200 && (s.unsettledCount > 0 || !s.isReady); i++) await sleep(25);
+    assert.equal(s.unsettledCount, 0, 'cancelled after reconnecting');
+    assert.equal(await direct.used(fixed('lost', 5)), 1, 'only the committed call counts');
+    assert.equal(await direct.used(perArg('lead:8', 5)), 0);
+    assert.deepEqual(await keysUnder(`${prefix}r:`), [], 'no receipt left behind (committed, cancelled)');
+    assert.equal(int(await redis.command('ZCARD', `${prefix}args`)), 1, 'the cancelled per-argument key gave its room back');
+  });
+
+
   it('refuses with LimiterUnavailable at once, reconnects by itself, and keeps the saved counts', async () => {
     const s = await store();
     assert.ok((await s.reserve([fixed('outage', 5)])).ok);
