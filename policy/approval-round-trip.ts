@@ -38,8 +38,15 @@ export interface ApprovalBinding {
   policySha256: string;
 }
 
-/** First round: the form the person will see and the sealed state, as an `input_required` result. */
-export async function askForApproval(req: ApprovalRequest, roundTrip: ApprovalRoundTrip, binding: ApprovalBinding): Promise<InputRequiredResult> {
+/**
+ * First round: the form the person will see and the sealed state, as an `input_required` result,
+ * with the claims sealed in it (the middleware holds a pending-approval slot until they are used).
+ */
+export async function askForApproval(
+  req: ApprovalRequest,
+  roundTrip: ApprovalRoundTrip,
+  binding: ApprovalBinding,
+): Promise<{ form: InputRequiredResult; claims: ApprovalClaims }> {
   const { tool, toolContext: ctx } = req;
   const details = { tool: tool.name, argsHash: shortHash(req.argsHash) };
   if (!roundTrip.canElicit) throw unavailable(tool.name, details);
@@ -54,12 +61,13 @@ export async function askForApproval(req: ApprovalRequest, roundTrip: ApprovalRo
     ctx,
     words,
   });
-  const requestState = await roundTrip.states.seal({ grant: binding.grant, tool: tool.name, argsSha256: req.argsHash, policySha256: binding.policySha256 }, timeoutMs);
+  const { state, claims } = await roundTrip.states.seal({ grant: binding.grant, tool: tool.name, argsSha256: req.argsHash, policySha256: binding.policySha256 }, timeoutMs);
   req.audit('proposed', { timeoutSeconds: Math.round(timeoutMs / 100) / 10 });
-  return inputRequired({
+  const form = inputRequired({
     inputRequests: { [APPROVAL_INPUT]: inputRequired.elicit({ message, requestedSchema: approvalSchema(words) }) },
-    requestState,
+    requestState: state,
   });
+  return { form, claims };
 }
 
 /**

@@ -68,8 +68,9 @@ export class ApprovalStates {
   readonly verify = async (state: string, ctx: ServerContext): Promise<ApprovalClaims> => ClaimsSchema.parse(await this.codec.verify(state, ctx));
 
   /** Seals a new state for one approval; `expiresAt` is now + the approval timeout. */
-  seal(claims: Omit<ApprovalClaims, 'id' | 'expiresAt'>, timeoutMs: number): Promise<string> {
-    return this.codec.mint({ id: randomUUID(), ...claims, expiresAt: this.now() + timeoutMs });
+  async seal(bound: Omit<ApprovalClaims, 'id' | 'expiresAt'>, timeoutMs: number): Promise<{ state: string; claims: ApprovalClaims }> {
+    const claims: ApprovalClaims = { id: randomUUID(), ...bound, expiresAt: this.now() + timeoutMs };
+    return { state: await this.codec.mint(claims), claims };
   }
 
   expired(claims: ApprovalClaims): boolean {

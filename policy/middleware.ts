@@ -86,6 +86,8 @@ export class PolicyMiddleware {
   private readonly approve: (request: ApprovalRequest) => Promise<void>;
   /** Approval requests waiting for a person, per grant: when each one times out (limiter clock). */
   private readonly pendingApprovals = new Map<string, number[]>();
+  /** Release of the slot held by each 2026-07-28 approval still out with a person, by state id. */
+  private readonly roundTripSlots = new Map<string, () => void>();
 
   constructor(options: PolicyMiddlewareOptions = {}) {
     const policy = options.policy ?? ALLOW_ALL;
@@ -130,14 +132,25 @@ export class PolicyMiddleware {
         const binding = { grant: env.scope.grant, policySha256: policySha256(policy) };
         const request = this.approvalRequest(tool, admission, record, env);
         if (!env.roundTrip.state) {
-          // First round: the limits must allow the call now, but nothing is spent until it is approved.
-          const check = await this.reserve(tool, admission, record);
-          if (check) await this.settle(tool, check, true);
-          const form = await askForApproval(request, env.roundTrip, binding);
+          // First round. The slot stays taken while the person decides: until the state comes back or expires.
+          const release = this.takeApprovalSlot(tool, admission, env.scope, record);
+          let asked: Awaited<ReturnType<typeof askForApproval>>;
+          try {
+            // The limits must allow the call now, but nothing is spent until it is approved.
+            const check = await this.reserve(tool, admission, record);
+            if (check) await this.settle(tool, check, true);
+            asked = await askForApproval(request, env.roundTrip, binding);
+          } catch (err) {
+            release();
+            throw err;
+          }
+          this.holdRoundTripSlot(asked.claims.id, asked.claims.expiresAt - this.limiter.now(), release);
           record.inputRequired = true;
           this.writeAudit(tool, env.scope, record, undefined, performance.now() - started);
-          return form;
+          return asked.form;
         }
+        // The approval is no longer out with a person (a foreign state leaves its owner's slot alone).
+        if (env.roundTrip.state.grant === env.scope.grant) this.roundTripSlots.get(env.roundTrip.state.id)?.();
         try {
           await checkApproval(request, { ...env.roundTrip, state: env.roundTrip.state }, binding);
         } catch (err) {
@@ -264,6 +277,18 @@ export class PolicyMiddleware {
       if (i >= 0) waiting.splice(i, 1);
       if (waiting.length === 0 && this.pendingApprovals.get(scope.grant) === waiting) this.pendingApprovals.delete(scope.grant);
     };
+  }
+
+  /** Keeps a 2026-07-28 approval's slot until its state comes back (released by id) or expires. */
+  private holdRoundTripSlot(id: string, lifetimeMs: number, release: () => void): void {
+    const done = (): void => {
+      clearTimeout(timer);
+      this.roundTripSlots.delete(id);
+      release();
+    };
+    const timer = setTimeout(done, Math.max(0, lifetimeMs));
+    timer.unref?.();
+    this.roundTripSlots.set(id, done);
   }
 
   /**

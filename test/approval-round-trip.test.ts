@@ -22,7 +22,7 @@ const POLICY = {
   tools: {
     update_lead: {
       action: 'approval',
-      approval: { message: 'Lead changes need a person.', timeout_s: 60 },
+      approval: { message: 'Lead changes need a person.', timeout_s: 60, max_pending: 2 },
       limits: [{ counter: 'lead_updates', window: 'hour', max: 1, scope: 'grant' }],
     },
   },
@@ -174,6 +174,31 @@ describe('approval on 2026-07-28 (input_required)', () => {
     assert.equal(writes().length, 1);
     const third = await rawCall(h, ALICE, { id: openLeadId(6), price: 103 });
     assert.equal(errorOf(third).error, 'rate_limited', 'with the budget spent, the person is not even asked');
+  });
+});
+
+describe('approval on 2026-07-28: pending approvals per grant', () => {
+  test('max_pending (default 1): a second question while one is out is rate_limited (approval_pending); once it comes back, the next is asked', async () => {
+    const h = await startHttpHarness({
+      sandbox,
+      policy: { version: '1', default: 'allow', tools: { update_lead: { action: 'approval' } } },
+      grants: { alice: { token: ALICE }, bob: { token: BOB } },
+    });
+    try {
+      sandbox.clearRequests();
+      const first = await rawCall(h, ALICE, { id: openLeadId(9), price: 1 });
+      assert.equal(first.result?.resultType, 'input_required');
+      const second = await rawCall(h, ALICE, { id: openLeadId(10), price: 2 });
+      assert.equal(errorOf(second).error, 'rate_limited');
+      assert.equal(errorOf(second).reason, 'approval_pending');
+      assert.equal((await rawCall(h, BOB, { id: openLeadId(10), price: 2 })).result?.resultType, 'input_required', 'another grant has its own slot');
+      const declined = await rawCall(h, ALICE, { id: openLeadId(9), price: 1 }, { requestState: first.result!.requestState, inputResponses: { approval: { action: 'decline' } } });
+      assert.equal(errorOf(declined).error, 'approval_declined');
+      assert.equal((await rawCall(h, ALICE, { id: openLeadId(10), price: 2 })).result?.resultType, 'input_required', 'the slot is free again');
+      assert.deepEqual(writes(), []);
+    } finally {
+      await h.close();
+    }
   });
 });
 
