@@ -10,6 +10,7 @@
  * call asks again, showing exactly the arguments it will run with. Those are frozen before asking, so
  * what ran is what was shown.
  */
+import { APPROVAL_TIMEOUT_MS as DEFAULT_APPROVAL_TIMEOUT_MS } from '../src/defaults.js';
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitRequestFormParams, type ElicitResult } from '@modelcontextprotocol/server';
 import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound } from '../src/errors.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
@@ -40,7 +41,7 @@ export interface ApprovalRequest {
   progressEveryMs?: number;
 }
 
-export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
+export { DEFAULT_APPROVAL_TIMEOUT_MS };
 
 /** The one form field: the person must pick "approve"; anything else is not an approval. */
 export const DECISION_FIELD = 'decision';

@@ -3,6 +3,7 @@
  * milliseconds, argument paths split, and each rule labelled with its JSON path (the `rule` that a
  * denial names). Compiling happens once per load, never per call.
  */
+import { APPROVAL_TIMEOUT_MS, MAX_PENDING_APPROVALS } from '../src/defaults.js';
 import {
   acceptsArgument,
   compilePattern,
@@ -91,8 +92,8 @@ export interface PolicyHolder {
   readonly current: CompiledPolicy;
 }
 
-export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
-export const DEFAULT_MAX_PENDING_APPROVALS = 1;
+export const DEFAULT_APPROVAL_TIMEOUT_MS = APPROVAL_TIMEOUT_MS;
+export const DEFAULT_MAX_PENDING_APPROVALS = MAX_PENDING_APPROVALS;
 
 export interface ApprovalSettings {
   message?: string;

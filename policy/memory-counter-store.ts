@@ -11,8 +11,9 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { CounterClass, CounterRequest, CounterStore, HeldUnit, Hold, StoreReserveResult } from './counter-store.js';
+import { LIMITER_MAX_KEYS } from '../src/defaults.js';
 
-export const DEFAULT_LIMITER_MAX_KEYS = 100_000;
+export const DEFAULT_LIMITER_MAX_KEYS = LIMITER_MAX_KEYS;
 
 export interface MemoryCounterStoreOptions {
   /** Cap on the keys of each partition (KOMMO_LIMITER_MAX_KEYS). */

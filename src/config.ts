@@ -10,6 +10,7 @@ import dotenv from 'dotenv';
 import { z } from 'zod';
 import { toAccountLanguage, type AccountLanguage } from './kommo/types.js';
 import type { LogLevel } from './log.js';
+import { LIMITER_MAX_KEYS, MAX_RETRIES, MAX_RPS, REFERENCE_TTL_S, REQUEST_TIMEOUT_MS } from './defaults.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -114,11 +115,11 @@ const EnvSchema = z.object({
     .refine((v) => v !== TOKEN_PLACEHOLDER, TOKEN_PLACEHOLDER_LEFT)
     .optional(),
   KOMMO_POLICY: z.string().trim().min(1).optional(),
-  KOMMO_MAX_RPS: intFromEnv('KOMMO_MAX_RPS', 1, 50, 7, '7'),
-  KOMMO_TIMEOUT_MS: intFromEnv('KOMMO_TIMEOUT_MS', 1000, 300_000, 15_000, '15000'),
-  KOMMO_MAX_RETRIES: intFromEnv('KOMMO_MAX_RETRIES', 0, 10, 3, '3'),
-  KOMMO_REFERENCE_TTL_S: intFromEnv('KOMMO_REFERENCE_TTL_S', 0, 86_400, 600, '600'),
-  KOMMO_LIMITER_MAX_KEYS: intFromEnv('KOMMO_LIMITER_MAX_KEYS', 100, 100_000_000, 100_000, '100000'),
+  KOMMO_MAX_RPS: intFromEnv('KOMMO_MAX_RPS', 1, 50, MAX_RPS, String(MAX_RPS)),
+  KOMMO_TIMEOUT_MS: intFromEnv('KOMMO_TIMEOUT_MS', 1000, 300_000, REQUEST_TIMEOUT_MS, String(REQUEST_TIMEOUT_MS)),
+  KOMMO_MAX_RETRIES: intFromEnv('KOMMO_MAX_RETRIES', 0, 10, MAX_RETRIES, String(MAX_RETRIES)),
+  KOMMO_REFERENCE_TTL_S: intFromEnv('KOMMO_REFERENCE_TTL_S', 0, 86_400, REFERENCE_TTL_S, String(REFERENCE_TTL_S)),
+  KOMMO_LIMITER_MAX_KEYS: intFromEnv('KOMMO_LIMITER_MAX_KEYS', 100, 100_000_000, LIMITER_MAX_KEYS, String(LIMITER_MAX_KEYS)),
   KOMMO_REDIS_URL: redisUrl.optional(),
   KOMMO_REDIS_PREFIX: z
     .string()

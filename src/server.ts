@@ -6,6 +6,7 @@
  * Resources and prompts are served the same way (low-level handlers over data), so that what the
  * policy hides stays out of every list and a resource read is exactly a call of its tool.
  */
+import { readFileSync } from 'node:fs';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   isInputRequiredResult,
@@ -30,7 +31,8 @@ import { PromptCatalogue } from './prompts.js';
 import { ResourceCatalogue } from './resources.js';
 
 export const SERVER_NAME = 'kommo-mcp';
-export const SERVER_VERSION = '0.1.0';
+/** The version in package.json (dist/src/server.js sits two folders below it), so a release changes it in one place. */
+export const SERVER_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface ServerDeps {
   kommo: KommoApi;

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { SERVER_VERSION } from '../src/server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -77,6 +78,10 @@ describe('architecture', () => {
     const files = [...sources('src', 'tools', 'policy', 'test', 'bench'), 'README.md', 'policy/README.md', 'docs/architecture.md'];
     const offenders = files.filter((f) => f !== 'test/architecture.test.ts' && outside.some((name) => read(f).includes(name)));
     assert.deepEqual(offenders, []);
+  });
+
+  it('the server version is the one in package.json', () => {
+    assert.equal(SERVER_VERSION, (JSON.parse(read('package.json')) as { version: string }).version);
   });
 
   it('tests fake the KommoApi interface, never the client class', () => {

@@ -9,6 +9,7 @@
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { Cancelled, KommoError, MAY_HAVE_BEEN_APPLIED, NotFound, PageLimitReached } from '../errors.js';
+import { MAX_RETRIES, REQUEST_TIMEOUT_MS } from '../defaults.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
@@ -94,8 +95,8 @@ export class KommoClient {
   private readonly random: () => number;
 
   constructor(private readonly options: KommoClientOptions) {
-    this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.maxRetries = options.maxRetries ?? 3;
+    this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.maxRetries = options.maxRetries ?? MAX_RETRIES;
     this.baseBackoffMs = options.baseBackoffMs ?? 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 8_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;

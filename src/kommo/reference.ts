@@ -4,6 +4,7 @@
  * Concurrent callers share one in-flight request.
  */
 import { LRUCache } from 'lru-cache';
+import { REFERENCE_TTL_S } from '../defaults.js';
 import type { KommoApi } from './api.js';
 import { toAccountLanguage, type Account, type AccountLanguage, type LossReason, type Pipeline, type User } from './types.js';
 
@@ -35,7 +36,7 @@ export class ReferenceData {
   ) {
     const now = options.now ?? Date.now;
     this.now = now;
-    this.ttlMs = options.ttlMs ?? 10 * 60_000;
+    this.ttlMs = options.ttlMs ?? REFERENCE_TTL_S * 1000;
     this.cache = new LRUCache<string, Entry>({
       max: 16,
       ttl: this.ttlMs,
