@@ -260,18 +260,20 @@ describe('approvals are neither free nor endless', () => {
     tools: { run_salesbot: { action: 'approval', limits: [{ counter: 'bots', window: 'minute', max: 3, scope: 'grant' }] } },
   };
 
-  test('a decline loop: 20 run_salesbot calls a person keeps declining → 3 prompts in the window, no run, the rest rate_limited', async () => {
-    const { asked, options } = asking(() => ({ action: 'decline' }));
-    const audit: AuditRecord[] = [];
-    const h = await start({ ...options, policy: SALESBOT_3_PER_MINUTE, now: () => T0, audit: (r) => audit.push(r) });
-    const codes = [];
-    for (let i = 0; i < 20; i++) codes.push((await h.callJson('run_salesbot', botArgs(i))).body.error);
-    assert.deepEqual(codes.slice(0, 3), ['approval_declined', 'approval_declined', 'approval_declined']);
-    assert.deepEqual(new Set(codes.slice(3)), new Set(['rate_limited']));
-    assert.equal(asked.length, 3, 'no more prompts than the limit per window');
-    assert.equal(h.requests().filter((r) => r.method === 'POST').length, 0);
-    assert.deepEqual(audit.filter((r) => r.code === 'approval_declined').map((r) => r.budget), ['kept', 'kept', 'kept']);
-  });
+  for (const era of ['legacy', 'modern'] as const) {
+    test(`a decline loop (${era} era): 20 run_salesbot calls a person keeps declining → 3 prompts in the window, no run, the rest rate_limited`, async () => {
+      const { asked, options } = asking(() => ({ action: 'decline' }));
+      const audit: AuditRecord[] = [];
+      const h = await start({ ...options, policy: SALESBOT_3_PER_MINUTE, now: () => T0, audit: (r) => audit.push(r), era });
+      const codes = [];
+      for (let i = 0; i < 20; i++) codes.push((await h.callJson('run_salesbot', botArgs(i))).body.error);
+      assert.deepEqual(codes.slice(0, 3), ['approval_declined', 'approval_declined', 'approval_declined']);
+      assert.deepEqual(new Set(codes.slice(3)), new Set(['rate_limited']));
+      assert.equal(asked.length, 3, 'no more prompts than the limit per window');
+      assert.equal(h.requests().filter((r) => r.method === 'POST').length, 0);
+      assert.deepEqual(audit.filter((r) => r.code === 'approval_declined').map((r) => r.budget), ['kept', 'kept', 'kept']);
+    });
+  }
 
   test('max_pending 1 (the default): while a person is asked, more calls get rate_limited at once with retryAfterSeconds and no summary reads', async () => {
     const waiting: { answer?: (result: ElicitResult) => void } = {};
@@ -333,6 +335,20 @@ describe('approvals are neither free nor endless', () => {
       assert.equal(result.body.rule, reload.rule);
       assert.equal(result.body.reason, 'policy_changed');
       assert.match(result.body.message as string, /^The policy changed while this run_salesbot call waited for approval, and the policy now in force refuses it: /);
+      assert.equal(h.requests().filter((r) => r.method !== 'GET').length, 0);
+    });
+
+    test(`2026-07-28 (input_required round trip): a policy reloaded before the approved call comes back (tool now ${reload.name}) → policy_denied, no write`, async () => {
+      const holder: { current: CompiledPolicy } = { current: compilePolicy(SALESBOT_3_PER_MINUTE, toolArguments) };
+      const { asked, options } = asking(() => {
+        holder.current = compilePolicy(reload.after, toolArguments);
+        return approve();
+      });
+      const h = await start({ ...options, policy: holder, era: 'modern' });
+      const result = await h.callJson('run_salesbot', botArgs(0));
+      assert.equal(asked.length, 1, 'the person was asked');
+      assert.equal(result.body.error, 'policy_denied');
+      assert.equal(result.body.rule, reload.rule);
       assert.equal(h.requests().filter((r) => r.method !== 'GET').length, 0);
     });
   }
