@@ -8,6 +8,7 @@ import * as counters from './counter-stores.js';
 import * as lean from './lean.js';
 import * as policy from './policy.js';
 import * as reports from './reports.js';
+import * as startup from './startup.js';
 
 export interface BenchModule {
   name: string;
@@ -15,7 +16,7 @@ export interface BenchModule {
   run(): Promise<void>;
 }
 
-const MODULES: readonly BenchModule[] = [policy, counters, reports, lean];
+const MODULES: readonly BenchModule[] = [policy, counters, reports, lean, startup];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

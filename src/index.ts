@@ -12,13 +12,10 @@ import { Pacer } from './kommo/pacer.js';
 import { ReferenceData } from './kommo/reference.js';
 import { createLogger, redactSecrets } from './log.js';
 import { addGrant, grantForAuthorization, loadGrants, LOCAL_GRANT, STDIO_GRANT } from './grants.js';
-import { startHttpServer } from './http.js';
 import { createServer, SERVER_NAME, SERVER_VERSION, type CreatedServer } from './server.js';
 import { ReportServices } from './reports/services.js';
-import { startSandbox } from './sandbox/index.js';
 import { kommoAttempts } from '../policy/attempts.js';
 import { fileAudit, loggerAudit } from '../policy/audit.js';
-import { runPolicyCheck } from '../policy/check.js';
 import { ApprovalStates, MIN_STATE_KEY_BYTES } from '../policy/approval-state.js';
 import { Limiter } from '../policy/limiter.js';
 import { createCounterStore } from '../policy/shared-counters.js';
@@ -58,6 +55,7 @@ async function main(): Promise<number> {
   }
   if (command.kind === 'policy-check') {
     // Not the MCP stdio mode: the report is for a person, on stdout.
+    const { runPolicyCheck } = await import('../policy/check.js');
     const report = runPolicyCheck(command.file, toolArguments, toolKinds);
     await new Promise<void>((done) => process.stdout.write(report.stdout, () => done()));
     await new Promise<void>((done) => process.stderr.write(report.stderr, () => done()));
@@ -85,6 +83,9 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   let kommoTarget = config.kommo;
   let stopSandbox: (() => Promise<void>) | undefined;
   if (config.sandbox) {
+    // Loaded only in this mode (as the HTTP transport and the policy check are only in theirs): a
+    // stdio start reads just the modules it serves with.
+    const { startSandbox } = await import('./sandbox/index.js');
     const sandbox = await startSandbox();
     kommoTarget = { baseUrl: sandbox.url, token: sandbox.token };
     stopSandbox = () => sandbox.close();
@@ -149,6 +150,7 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
       stores.push(store);
       grantMiddleware.set(grant.name, middlewareFor(store));
     }
+    const { startHttpServer } = await import('./http.js');
     const http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,

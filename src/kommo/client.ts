@@ -7,7 +7,7 @@
  * are never thrown, logged or attached as a cause; redirects are not followed and paths cannot name
  * another host, so the token only ever goes to KOMMO_BASE_URL.
  */
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { Cancelled, KommoError, MAY_HAVE_BEEN_APPLIED, NotFound, PageLimitReached } from '../errors.js';
 import { MAX_RETRIES, REQUEST_TIMEOUT_MS } from '../defaults.js';
 import type { Logger } from '../log.js';
@@ -84,7 +84,8 @@ const SAFE_CODE = /^\w{1,60}$/;
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 export class KommoClient {
-  private readonly http: AxiosInstance;
+  /** Loaded on the first request: axios is most of what a start would otherwise read from disk. */
+  private http: Promise<AxiosInstance> | undefined;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly baseBackoffMs: number;
@@ -103,21 +104,28 @@ export class KommoClient {
     this.logger = options.logger ?? silentLogger;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
-    this.http = axios.create({
-      baseURL: options.baseUrl.replace(/\/+$/, ''),
-      // A path must never replace the base URL: the token would go wherever it pointed.
-      allowAbsoluteUrls: false,
-      timeout: this.timeoutMs,
-      headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/json' },
-      // Statuses, bodies and JSON parsing are ours to judge: 204, HTML 429/403 pages, problem+json.
-      validateStatus: () => true,
-      transformResponse: [(data: unknown) => data],
-      responseType: 'text',
-      // Never follow a redirect: it would carry the Authorization header to another address.
-      maxRedirects: 0,
-      maxContentLength: options.maxResponseBytes ?? 64 * 1024 * 1024,
-      proxy: false,
-    });
+  }
+
+  private httpClient(): Promise<AxiosInstance> {
+    const options = this.options;
+    this.http ??= import('axios').then(({ default: axios }) =>
+      axios.create({
+        baseURL: options.baseUrl.replace(/\/+$/, ''),
+        // A path must never replace the base URL: the token would go wherever it pointed.
+        allowAbsoluteUrls: false,
+        timeout: this.timeoutMs,
+        headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/json' },
+        // Statuses, bodies and JSON parsing are ours to judge: 204, HTML 429/403 pages, problem+json.
+        validateStatus: () => true,
+        transformResponse: [(data: unknown) => data],
+        responseType: 'text',
+        // Never follow a redirect: it would carry the Authorization header to another address.
+        maxRedirects: 0,
+        maxContentLength: options.maxResponseBytes ?? 64 * 1024 * 1024,
+        proxy: false,
+      }),
+    );
+    return this.http;
   }
 
   /** GET returning the parsed body, or `undefined` on 204 (empty list). */
@@ -203,6 +211,7 @@ export class KommoClient {
 
   /** One HTTP exchange under a hard deadline; every outcome is a value, never a raw axios error. */
   private async attempt<T>(method: Method, url: string, path: string, opts: RequestOptions): Promise<Attempt<T>> {
+    const http = await this.httpClient();
     const started = Date.now();
     const controller = new AbortController();
     const onCallerAbort = (): void => controller.abort();
@@ -221,7 +230,7 @@ export class KommoClient {
     let outcome: Attempt<T>;
     let sent = true;
     try {
-      response = await this.http.request<string>({ method, url, data: opts.body, signal: controller.signal });
+      response = await http.request<string>({ method, url, data: opts.body, signal: controller.signal });
       outcome = interpret<T>(method, response, opts.notFound);
     } catch (err) {
       // The axios error (which carries the request headers, token included) stops here: only its code is read.
@@ -315,15 +324,20 @@ export function parseRetryAfter(value: unknown, now: () => number = Date.now): n
   return Number.isNaN(date) ? undefined : Math.max(0, date - now());
 }
 
+/** Read without importing axios (it is loaded with the first request). */
+function isAxiosError(err: unknown): err is { code?: string; message: string; cause?: unknown } {
+  return typeof err === 'object' && err !== null && (err as { isAxiosError?: unknown }).isAxiosError === true;
+}
+
 /** The request provably never left: no connection was made (refused, unknown or unreachable host). */
 function neverSent(err: unknown): boolean {
-  if (!axios.isAxiosError(err)) return false;
+  if (!isAxiosError(err)) return false;
   const causeCode = (err.cause as { code?: unknown } | undefined)?.code;
   return [err.code, causeCode].some((c) => typeof c === 'string' && NOT_SENT_CODES.has(c));
 }
 
 function transportError(err: unknown, method: Method, timeoutMs: number, timedOut: boolean, sent: boolean): KommoError {
-  const code = axios.isAxiosError(err) ? err.code : undefined;
+  const code = isAxiosError(err) ? err.code : undefined;
   const write = method !== 'GET';
   if (timedOut || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
     // A read is safe to repeat; a write that timed out may have been applied.
@@ -332,7 +346,7 @@ function transportError(err: unknown, method: Method, timeoutMs: number, timedOu
       ? new KommoError(`Kommo did not answer within ${seconds} seconds after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'timeout', outcome: 'unknown' })
       : new KommoError(`Kommo did not answer within ${seconds} seconds.`, 0, { reason: 'timeout' }, !write);
   }
-  if (code === 'ERR_BAD_RESPONSE' && axios.isAxiosError(err) && /maxContentLength/.test(err.message)) {
+  if (code === 'ERR_BAD_RESPONSE' && isAxiosError(err) && /maxContentLength/.test(err.message)) {
     return new KommoError('Kommo answered with more data than this server accepts in one response; narrow the request.', 0, { reason: 'too_large' });
   }
   if (write && sent) {
