@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
-import { ApprovalDeclined, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
+import { ApprovalDeclined, AuditUnavailable, Cancelled, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
@@ -22,7 +22,7 @@ import { requestApproval, type ApprovalEvent, type ApprovalRequest, type Elicit 
 import { askForApproval, checkApproval, type ApprovalRoundTrip } from './approval-round-trip.js';
 import { parseArguments } from './arguments.js';
 import { kommoAttempts, reachedKommo, writeMayHaveActed, writeOutcomeUnknown, type AttemptTracker, type KommoAttempt } from './attempts.js';
-import { argsSha256, canonicalJson, noAudit, type AuditFields, type AuditSink } from './audit.js';
+import { argsSha256, canonicalJson, noAudit, type AuditFields, type AuditRecord, type AuditSink } from './audit.js';
 import { sha256Hex } from './store.js';
 import { ALLOW_ALL, DEFAULT_APPROVAL, type CompiledPolicy, type Mode, type PolicyHolder } from './compile.js';
 import { LimiterUnavailable } from './counter-store.js';
@@ -66,9 +66,15 @@ interface CallRecord {
   decision: string;
   rule?: string;
   mode: Mode;
+  /** The arguments as the client sent them: what a call refused before validation is audited with. */
+  sent: unknown;
   args?: Record<string, unknown>;
   argsHash?: string;
   attempts: KommoAttempt[];
+  /** Kommo reads made to write the approval summary: requests the call caused, though not its own. */
+  summaryAttempts: KommoAttempt[];
+  /** The client cancelled the call before it finished. */
+  cancelled?: boolean;
   /** What happened to the call's reserved units: kept (the call counts) or given back. */
   budget?: 'kept' | 'given_back';
   /** A write was sent and its answer lost: it may have been applied. */
@@ -88,6 +94,9 @@ export class PolicyMiddleware {
   private readonly pendingApprovals = new Map<string, number[]>();
   /** Release of the slot held by each 2026-07-28 approval still out with a person, by state id. */
   private readonly roundTripSlots = new Map<string, () => void>();
+  /** The last audit line failed to be written: writes and executes are refused until one succeeds. */
+  private auditFailing = false;
+  private auditFailureLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: PolicyMiddlewareOptions = {}) {
     const policy = options.policy ?? ALLOW_ALL;
@@ -120,7 +129,7 @@ export class PolicyMiddleware {
   call(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<CallToolResult>;
   async call(tool: AnyTool, rawArgs: unknown, env: CallEnv): Promise<CallToolResult | InputRequiredResult> {
     const started = performance.now();
-    const record: CallRecord = { decision: 'allow', mode: 'enforce', attempts: [] };
+    const record: CallRecord = { decision: 'allow', mode: 'enforce', sent: rawArgs, attempts: [], summaryAttempts: [] };
     let reservation: Reservation | undefined;
     let reachedRun = false;
     let result: CallToolResult | InputRequiredResult;
@@ -128,6 +137,10 @@ export class PolicyMiddleware {
     try {
       const policy = this.holder.current; // one snapshot per call until a person has approved it
       const admission = this.admit(policy, tool, rawArgs, env.scope, record);
+      if (tool.kind !== 'read' && this.auditFailing) {
+        record.decision = 'audit_unavailable';
+        throw new AuditUnavailable(tool.name);
+      }
       if (admission?.outcome === 'approval' && admission.mode === 'enforce' && env.roundTrip) {
         const binding = { grant: env.scope.grant, policySha256: policySha256(policy) };
         const request = this.approvalRequest(tool, admission, record, env);
@@ -139,7 +152,8 @@ export class PolicyMiddleware {
             // The limits must allow the call now, but nothing is spent until it is approved.
             const check = await this.reserve(tool, admission, record);
             if (check) await this.settle(tool, check, true);
-            asked = await askForApproval(request, env.roundTrip, binding);
+            const roundTrip = env.roundTrip;
+            asked = await this.attempts.run(record.summaryAttempts, () => askForApproval(request, roundTrip, binding));
           } catch (err) {
             release();
             throw err;
@@ -165,7 +179,8 @@ export class PolicyMiddleware {
         const release = this.takeApprovalSlot(tool, admission, env.scope, record);
         try {
           reservation = await this.reserve(tool, admission, record);
-          await this.approve(this.approvalRequest(tool, admission, record, env));
+          const request = this.approvalRequest(tool, admission, record, env);
+          await this.attempts.run(record.summaryAttempts, () => this.approve(request));
         } finally {
           release();
         }
@@ -179,11 +194,14 @@ export class PolicyMiddleware {
       result = toSuccessResult(data);
     } catch (err) {
       failure = !reachedRun && !(err instanceof ToolError) ? this.policyError(tool, err, record) : err;
+      if (!(failure instanceof ToolError)) this.logInternalError(tool, failure);
       if (reachedRun && tool.kind !== 'read' && writeOutcomeUnknown(record.attempts)) {
         record.outcomeUnknown = true;
         failure = mayHaveBeenApplied(tool, record.args!, failure);
       }
-      result = toErrorResult(failure);
+      record.cancelled = env.toolContext.signal.aborted;
+      // A cancelled write whose answer was lost keeps saying that it may have been applied.
+      result = toErrorResult(record.cancelled && !record.outcomeUnknown ? new Cancelled(tool.name) : failure);
     }
     if (reservation) {
       const giveBack = failure !== undefined && shouldRollback(tool, failure, reachedRun, record.attempts);
@@ -336,12 +354,12 @@ export class PolicyMiddleware {
       ...(env.elicit && { elicit: env.elicit }),
       toolContext: env.toolContext,
       audit: (event: ApprovalEvent, fields?: Record<string, unknown>) =>
-        this.audit.write({
+        this.writeLine({
           ...this.baseRecord(tool, env.scope, record),
           decision: 'approval',
           code: event,
           event,
-          kommoRequests: 0,
+          kommoRequests: record.summaryAttempts.length,
           durationMs: 0,
           ...fields,
         }),
@@ -373,27 +391,71 @@ export class PolicyMiddleware {
       decision: record.decision,
       ...(record.rule && { rule: record.rule }),
       mode: record.mode,
-      argKeys: record.args ? Object.keys(record.args).sort() : [],
-      argsSha256: record.argsHash ?? argsSha256(record.args ?? {}),
+      // Validated arguments once there are some; before that, what the client sent.
+      argKeys: Object.keys(record.args ?? objectOrEmpty(record.sent)).sort(),
+      argsSha256: record.argsHash ?? argsSha256(record.sent ?? {}),
     };
+  }
+
+  /**
+   * Once on stderr per unexpected failure: the error's name and its stack frames, without the
+   * message (it may quote customer data); the logger scrubs the token from whatever is left.
+   */
+  private logInternalError(tool: AnyTool, err: unknown): void {
+    const frames = err instanceof Error && err.stack ? err.stack.split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 12).map((l) => l.trim()) : [];
+    this.logger.error('internal error: the call failed unexpectedly', {
+      tool: tool.name,
+      error: err instanceof Error ? err.name : typeof err,
+      stack: frames,
+    });
+  }
+
+  /**
+   * Writes one audit line. A failure marks the audit unavailable (write and execute calls are then
+   * refused until a line is written again) and is logged at most once a minute.
+   */
+  private writeLine(line: AuditRecord): void {
+    try {
+      this.audit.write(line);
+    } catch (err) {
+      this.auditFailing = true;
+      const now = this.limiter.now();
+      if (now - this.auditFailureLoggedAt >= 60_000) {
+        this.auditFailureLoggedAt = now;
+        this.logger.error('audit line could not be written; write and execute calls are refused until the audit log works again', {
+          error: describeError(err),
+        });
+      }
+      return;
+    }
+    if (this.auditFailing) {
+      this.auditFailing = false;
+      this.logger.info('audit log writable again; write and execute calls go through');
+    }
   }
 
   private writeAudit(tool: AnyTool, scope: CallScope, record: CallRecord, failure: unknown, durationMs: number): void {
     const last = record.attempts[record.attempts.length - 1];
     const status = last ? last.status : failure instanceof KommoError && failure.status > 0 ? failure.status : undefined;
-    try {
-      this.audit.write({
-        ...this.baseRecord(tool, scope, record),
-        code: failure !== undefined ? (failure instanceof ToolError ? failure.code : 'internal_error') : record.inputRequired ? 'input_required' : 'ok',
-        ...(status !== undefined && { kommoStatus: status }),
-        kommoRequests: record.attempts.length,
-        ...(record.budget && { budget: record.budget }),
-        ...(record.outcomeUnknown && { kommoOutcome: 'unknown' }),
-        durationMs: Math.round(durationMs * 10) / 10,
-      });
-    } catch (err) {
-      this.logger.error('audit line could not be written', { error: describeError(err) });
-    }
+    this.writeLine({
+      ...this.baseRecord(tool, scope, record),
+      code:
+        failure !== undefined
+          ? record.cancelled
+            ? 'cancelled'
+            : failure instanceof ToolError
+              ? failure.code
+              : 'internal_error'
+          : record.inputRequired
+            ? 'input_required'
+            : 'ok',
+      ...(status !== undefined && { kommoStatus: status }),
+      kommoRequests: record.attempts.length + record.summaryAttempts.length,
+      ...(record.summaryAttempts.length > 0 && { summaryRequests: record.summaryAttempts.length }),
+      ...(record.budget && { budget: record.budget }),
+      ...(record.outcomeUnknown && { kommoOutcome: 'unknown' }),
+      durationMs: Math.round(durationMs * 10) / 10,
+    });
   }
 }
 
@@ -471,6 +533,10 @@ export function rateLimited(tool: string, refusal: Refusal): RateLimited {
     `${tool} is limited to ${limit.max} ${calls} per ${limit.window}${shared} ${refusal.request.scopePhrase}; ${refusal.remaining} left. Retry in ${seconds}.`,
     details,
   );
+}
+
+function objectOrEmpty(value: unknown): object {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
 }
 
 function describeError(err: unknown): string {

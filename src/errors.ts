@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'not_found'
   | 'kommo_error'
   | 'limiter_unavailable'
+  | 'audit_unavailable'
+  | 'cancelled'
   | 'internal_error';
 
 export type ErrorDetails = Record<string, unknown>;
@@ -80,6 +82,24 @@ export class LimiterUnavailableError extends ToolError {
       `${tool} was not made because its rate-limit counters are kept in a shared store that cannot be reached right now; retry in a few seconds, and tell the user if it keeps failing.`,
       { tool, retryAfterSeconds: 5, ...details },
     );
+  }
+}
+
+/** The audit line of an earlier call could not be written: no write or execute goes out unaudited. */
+export class AuditUnavailable extends ToolError {
+  constructor(tool: string) {
+    super(
+      'audit_unavailable',
+      `${tool} was not made because the audit log cannot be written right now, and changes are only made with an audit trail; reads still work. Tell the user to check the audit log file (KOMMO_AUDIT_LOG).`,
+      { tool },
+    );
+  }
+}
+
+/** The client cancelled the call before it finished. */
+export class Cancelled extends ToolError {
+  constructor(tool: string) {
+    super('cancelled', `${tool} was cancelled by the client before it finished.`, { tool });
   }
 }
 

@@ -166,7 +166,7 @@ describe('approval through MCP elicitation', () => {
     assert.equal(body.error, 'approval_required');
     assert.match(String(body.message), /when they are present/);
     assert.deepEqual(writes(h), []);
-    assert.deepEqual(events(audit), ['proposed', 'cancelled', 'result:approval_required']);
+    assert.deepEqual(events(audit), ['proposed', 'cancelled', 'result:cancelled']);
   });
 
   it('a client that never answers → approval_required after timeout_s, the elicitation is withdrawn, the reservation given back', async () => {
@@ -205,7 +205,7 @@ describe('approval through MCP elicitation', () => {
     controller.abort('the user pressed stop');
     await assert.rejects(pending);
     await until(() => audit.some((r) => r.event === undefined), 'the call to finish');
-    assert.deepEqual(events(audit), ['proposed', 'cancelled', 'result:approval_required']);
+    assert.deepEqual(events(audit), ['proposed', 'cancelled', 'result:cancelled']);
     assert.deepEqual(writes(h), []);
   });
 

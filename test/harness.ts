@@ -24,6 +24,7 @@ import type { AuditRecord } from '../policy/audit.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import type { Limiter } from '../policy/limiter.js';
 import { PolicyMiddleware, type PolicyHolder } from '../policy/middleware.js';
+import type { AnyTool } from '../tools/define.js';
 import { toolArguments } from '../tools/index.js';
 
 export const ENTRY = fileURLToPath(new URL('../src/index.js', import.meta.url));
@@ -74,6 +75,8 @@ export interface HarnessOptions {
   era?: Era;
   /** Seals 2026-07-28 approval states; default: a random key and the middleware's counter store. */
   approvalStates?: ApprovalStates;
+  /** The tools served; default: the catalogue. */
+  tools?: readonly AnyTool[];
 }
 
 export type Era = 'legacy' | 'modern';
@@ -130,7 +133,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const served = serveStdio(
     ({ era }) => {
-      const instance = createServer({ kommo, reference, reports, middleware, logger, era, approvalStates, ...(options.now && { now: options.now }) });
+      const instance = createServer({ kommo, reference, reports, middleware, logger, era, approvalStates, ...(options.now && { now: options.now }), ...(options.tools && { tools: options.tools }) });
       created.push(instance);
       return instance.server;
     },
@@ -179,6 +182,7 @@ export function harnessMiddleware(options: Pick<HarnessOptions, 'policy' | 'audi
     ...(policy && { policy: 'current' in policy || 'document' in policy ? (policy as CompiledPolicy | PolicyHolder) : compilePolicy(policy, toolArguments) }),
     ...(options.now && { now: options.now }),
     ...(audit && { audit: { write: audit, close: () => {} } }),
+    ...(options.logger && { logger: options.logger }),
   });
 }
 
