@@ -166,7 +166,7 @@ describe('approval through MCP elicitation', () => {
     assert.equal(body.error, 'approval_required');
     assert.match(String(body.message), /when they are present/);
     assert.deepEqual(writes(h), []);
-    assert.deepEqual(events(audit), ['proposed', 'cancelled', 'result:cancelled']);
+    assert.deepEqual(events(audit), ['proposed', 'cancelled', 'result:approval_required']);
   });
 
   it('a client that never answers → approval_required after timeout_s, the elicitation is withdrawn, the reservation given back', async () => {

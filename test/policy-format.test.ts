@@ -7,6 +7,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { compilePolicy } from '../policy/compile.js';
+import { z } from 'zod';
+import { argumentPaths, defineTool } from '../tools/define.js';
 import { toolArguments, toolKinds } from '../tools/index.js';
 import { PolicyError } from '../policy/errors.js';
 import { validatePolicy } from '../policy/format.js';
@@ -184,6 +186,19 @@ describe('condition paths and args scopes name an argument of the tool', () => {
       problem({ ...minimal, all_tools: { limits: [{ counter: 'c', window: 'minute', max: 1, scope: 'args.lead_idd' }] } }),
       /^all_tools\.limits\[0\]\.scope: no tool has an argument "lead_idd", so this would never apply; did you mean "args\.lead_id"\?/,
     );
+  });
+
+  test("each tool's argument paths come from its zod input, through optional wrappers, nested objects and lists", () => {
+    const tool = defineTool({
+      name: 'nested',
+      title: 'Nested',
+      description: 'For the test.',
+      kind: 'read',
+      input: z.object({ id: z.number(), meta: z.object({ owner: z.object({ id: z.number() }) }).optional(), tags: z.array(z.object({ name: z.string() })).optional() }),
+      run: async () => ({}),
+    });
+    assert.deepEqual(argumentPaths(tool), ['id', 'meta', 'meta.owner', 'meta.owner.id', 'tags', 'tags.*', 'tags.*.name']);
+    assert.deepEqual(toolArguments.get('update_lead'), ['id', 'name', 'price', 'status_id', 'pipeline_id', 'loss_reason_id', 'responsible_user_id']);
   });
 
   test('an all_tools scope on an argument some tools take counts exactly those tools', () => {

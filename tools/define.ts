@@ -118,27 +118,34 @@ function tidy(node: unknown): unknown {
 }
 
 /**
- * The argument paths a tool accepts, from its input's JSON Schema: `price`, `meta.owner` for nested
- * objects, `items.*` for array elements. The policy loader checks condition paths against them.
+ * The argument paths a tool accepts, from its zod input: `price`, `meta.owner` for nested objects,
+ * `items.*` for array elements. The policy loader checks condition paths against them.
  */
 export function argumentPaths(tool: AnyTool): string[] {
   const paths: string[] = [];
-  const visit = (schema: JsonSchemaNode, prefix: string) => {
-    for (const [key, child] of Object.entries(schema.properties ?? {})) {
-      const path = prefix ? `${prefix}.${key}` : key;
-      paths.push(path);
-      visit(child, path);
-      if (child.items) {
-        paths.push(`${path}.*`);
-        visit(child.items, `${path}.*`);
+  const visit = (schema: z.ZodType, prefix: string) => {
+    const inner = unwrap(schema);
+    if (inner instanceof z.ZodObject) {
+      for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+        const path = prefix ? `${prefix}.${key}` : key;
+        paths.push(path);
+        visit(child, path);
       }
+    } else if (inner instanceof z.ZodArray) {
+      paths.push(`${prefix}.*`);
+      visit(inner.element as z.ZodType, `${prefix}.*`);
     }
   };
-  visit(z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode, '');
+  visit(tool.input, '');
   return paths;
 }
 
-interface JsonSchemaNode {
-  properties?: Record<string, JsonSchemaNode>;
-  items?: JsonSchemaNode;
+/** The schema under optional / nullable / default wrappers and transforms (what the client sends). */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+    else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
+    else return current;
+  }
 }
