@@ -174,7 +174,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-export function harnessMiddleware(options: Pick<HarnessOptions, 'policy' | 'audit' | 'now'> & { limiter?: Limiter }): PolicyMiddleware {
+export function harnessMiddleware(options: Pick<HarnessOptions, 'policy' | 'audit' | 'now' | 'logger'> & { limiter?: Limiter }): PolicyMiddleware {
   const policy = options.policy;
   const audit = options.audit;
   return new PolicyMiddleware({
