@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
-import { ApprovalDeclined, AuditUnavailable, Cancelled, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
+import { ApprovalDeclined, AuditUnavailable, CallCancelled, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
 import { silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
@@ -201,7 +201,7 @@ export class PolicyMiddleware {
       }
       record.cancelled = env.toolContext.signal.aborted;
       // A cancelled write whose answer was lost keeps saying that it may have been applied.
-      result = toErrorResult(record.cancelled && !record.outcomeUnknown ? new Cancelled(tool.name) : failure);
+      result = toErrorResult(record.cancelled && !record.outcomeUnknown ? new CallCancelled(tool.name) : failure);
     }
     if (reservation) {
       const giveBack = failure !== undefined && shouldRollback(tool, failure, reachedRun, record.attempts);

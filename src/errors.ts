@@ -96,8 +96,8 @@ export class AuditUnavailable extends ToolError {
   }
 }
 
-/** The client cancelled the call before it finished. */
-export class Cancelled extends ToolError {
+/** What the middleware answers (and audits) for a tool call the client cancelled before it finished. */
+export class CallCancelled extends ToolError {
   constructor(tool: string) {
     super('cancelled', `${tool} was cancelled by the client before it finished.`, { tool });
   }
