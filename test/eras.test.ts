@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import { Pacer } from '../src/kommo/pacer.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { AuditRecord } from '../policy/audit.js';
 import { PolicyStore } from '../policy/store.js';
 import { toolArguments, toolKinds } from '../tools/index.js';
 import { ERAS, parseText, spawnServer, startHarness, type Harness } from './harness.js';
@@ -42,8 +43,9 @@ async function withHarness(options: Parameters<typeof startHarness>[0], fn: (h: 
 
 for (const era of ERAS) {
   describe(`${era} era`, () => {
-    test('the client lands on the era it asked for; the 23 tools are listed; get_lead answers from Kommo', async () => {
-      await withHarness({ era }, async (h) => {
+    test('the client lands on the era it asked for; the 23 tools are listed; get_lead answers from Kommo; the audit names the grant stdio', async () => {
+      const audit: AuditRecord[] = [];
+      await withHarness({ era, audit: (record) => audit.push(record) }, async (h) => {
         assert.equal(h.client.getProtocolEra(), era);
         const { tools } = await h.client.listTools();
         assert.deepEqual(tools.map((t) => t.name).sort(), [...TOOL_NAMES].sort());
@@ -55,6 +57,7 @@ for (const era of ERAS) {
           h.requests().map((r) => `${r.method} ${r.path}`),
           [`GET /api/v4/leads/${lead.id}`],
         );
+        assert.deepEqual(audit.map((r) => r.grant), ['stdio'], 'over stdio the one grant is stdio');
       });
     });
 
