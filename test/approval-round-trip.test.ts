@@ -12,7 +12,7 @@ import type { AuditRecord } from '../policy/audit.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import { toolArguments } from '../tools/index.js';
 import { parseText, startHarness } from './harness.js';
-import { rawRequest, startHttpHarness, type HttpHarness } from './http-harness.js';
+import { rawToolCall, startHttpHarness, type HttpHarness } from './http-harness.js';
 
 const ALICE = 'alice-round-trip-token-0123456789abcdef';
 const BOB = 'bob-round-trip-token-0123456789abcdefgh';
@@ -55,19 +55,9 @@ async function modernClient(h: HttpHarness, token: string, answer: (request: Eli
   });
 }
 
-/** One raw 2026-07-28 tools/call, as any HTTP client could send it. */
-async function rawCall(h: HttpHarness, token: string, args: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-    'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
-  };
-  const response = await rawRequest(h.url, {
-    headers: { authorization: `Bearer ${token}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'update_lead' },
-    body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'update_lead', arguments: args, _meta: meta, ...extra } },
-  });
-  return JSON.parse(response.body) as { result?: Record<string, unknown> & { requestState?: string }; error?: { code: number; message: string } };
-}
+/** One raw 2026-07-28 update_lead call, as any HTTP client could send it. */
+const rawCall = (h: HttpHarness, token: string, args: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  rawToolCall(h.url, token, 'update_lead', args, extra);
 
 const accepted = { approval: { action: 'accept', content: { decision: 'approve' } } };
 const errorOf = (reply: Awaited<ReturnType<typeof rawCall>>) => parseText(reply.result as never);

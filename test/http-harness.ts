@@ -99,6 +99,29 @@ export function rawRequest(
   });
 }
 
+/**
+ * One raw 2026-07-28 tools/call (a client declaring form elicitation), as any HTTP client could send
+ * it; `extra` adds params such as `requestState` and `inputResponses`.
+ */
+export async function rawToolCall(
+  url: string,
+  token: string | undefined,
+  tool: string,
+  args: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<{ result?: Record<string, unknown> & { requestState?: string }; error?: { code: number; message: string } }> {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
+  };
+  const response = await rawRequest(url, {
+    headers: { ...(token && { authorization: `Bearer ${token}` }), 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': tool },
+    body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args, _meta: meta, ...extra } },
+  });
+  return JSON.parse(response.body) as { result?: Record<string, unknown> & { requestState?: string }; error?: { code: number; message: string } };
+}
+
 export const INITIALIZE = {
   jsonrpc: '2.0',
   id: 1,

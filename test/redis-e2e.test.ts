@@ -4,6 +4,9 @@
  * minute per grant). What reaches Kommo is read from the sandbox's request log.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +14,7 @@ import type { CallToolResult } from '@modelcontextprotocol/client';
 import { OUTAGE_MESSAGE, RECOVERED_MESSAGE } from '../policy/shared-counters.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { parseText, spawnServer } from './harness.js';
+import { rawToolCall, spawnHttp } from './http-harness.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
 const EXAMPLE_POLICY = fileURLToPath(new URL('../../policy/policylayer-example.json', import.meta.url));
@@ -145,3 +149,42 @@ describe('two replicas sharing one Redis', () => {
     assert.equal(botRuns() - before, MAX);
   });
 });
+
+describe('approval states shared through Redis', () => {
+  it('a 2026-07-28 approval state used on one replica cannot be replayed on another', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kommo-mcp-redis-e2e-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const policyFile = join(dir, 'policy.json');
+    writeFileSync(policyFile, JSON.stringify({ version: '1', default: 'deny', tools: { update_lead: { action: 'approval' } } }));
+    const env = {
+      KOMMO_BASE_URL: sandbox.url,
+      KOMMO_ACCESS_TOKEN: sandbox.token,
+      KOMMO_POLICY: policyFile,
+      KOMMO_REDIS_URL: redis.url,
+      KOMMO_REDIS_PREFIX: `e2e${++prefixes}:`,
+      // Both replicas seal and open the same states, as behind one load balancer.
+      KOMMO_STATE_KEY: 'replica-shared-state-key-0123456789abcdef-XYZ',
+    };
+    const replicas = [spawnHttp(['--http', '--port', '0'], env), spawnHttp(['--http', '--port', '0'], env)];
+    after(() => {
+      for (const r of replicas) r.child.kill('SIGTERM');
+    });
+    const [urlA, urlB] = await Promise.all(replicas.map((r) => r.url));
+    const lead = sandbox.store.leads.find((l) => l.status_id !== 142 && l.status_id !== 143)!;
+    const args = { id: lead.id, price: 4242 };
+    const writes = (): number => sandbox.requests.filter((r) => r.method === 'PATCH' && r.path === `/api/v4/leads/${lead.id}`).length;
+    const before = writes();
+
+    const asked = await rawToolCall(urlA!, undefined, 'update_lead', args);
+    assert.equal(asked.result?.resultType, 'input_required');
+    const approved = { requestState: asked.result!.requestState!, inputResponses: { approval: { action: 'accept', content: { decision: 'approve' } } } };
+    const done = await rawToolCall(urlA!, undefined, 'update_lead', args, approved);
+    assert.notEqual(done.result?.isError, true, JSON.stringify(done));
+    const replayed = await rawToolCall(urlB!, undefined, 'update_lead', args, approved);
+    const refusal = parseText(replayed.result as unknown as CallToolResult);
+    assert.equal(refusal.error, 'approval_required');
+    assert.equal(refusal.reason, 'replayed');
+    assert.equal(writes() - before, 1, 'one approval, one write, whichever replica the replay reaches');
+  });
+});
+
