@@ -221,6 +221,9 @@ interface RedisHold extends Hold {
   receipt?: string;
 }
 
+/** How long a command waits for the store's first connection before refusing. */
+const FIRST_CONNECTION_WAIT_MS = 2000;
+
 /** Unanswered reservations kept for cancelling; beyond this the oldest is given up (over-counts). */
 const MAX_UNSETTLED = 10_000;
 
@@ -242,6 +245,8 @@ export class RedisCounterStore implements CounterStore {
   private readonly now?: () => number;
   private readonly readyListeners: Array<() => void> = [];
   private down = false;
+  /** Set at the first connection: before it, a command waits a little for it instead of failing. */
+  private everReady = false;
   private readonly unsettled = new Map<string, readonly CounterRequest[]>();
   private cancelling = false;
   private closed = false;
@@ -273,6 +278,7 @@ export class RedisCounterStore implements CounterStore {
     this.client.on('ready', () => {
       if (this.down) this.logger.warn('Redis counter store reachable again', { redis: where });
       this.down = false;
+      this.everReady = true;
       void this.cancelUnsettled();
       for (const listener of this.readyListeners) listener();
     });
@@ -302,6 +308,7 @@ export class RedisCounterStore implements CounterStore {
 
   async reserve(requests: readonly CounterRequest[]): Promise<StoreReserveResult> {
     if (requests.length === 0) return { ok: true, hold: { units: [] } };
+    await this.firstConnection();
     // Not sent at all: nothing to cancel later.
     if (!this.client.isReady) throw new LimiterUnavailable('The Redis counter store is not connected.');
     const receipt = randomUUID();
@@ -421,8 +428,14 @@ export class RedisCounterStore implements CounterStore {
     });
   }
 
+  /** A process just started (its first calls racing the first connection) waits for it, briefly. */
+  private async firstConnection(): Promise<void> {
+    if (!this.everReady && !this.closed) await this.whenReady(FIRST_CONNECTION_WAIT_MS);
+  }
+
   private async guard<T>(command: () => Promise<T>): Promise<T> {
     if (this.closed) throw new LimiterUnavailable('The Redis counter store is closed.');
+    await this.firstConnection();
     try {
       return await command();
     } catch (err) {

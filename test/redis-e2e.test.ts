@@ -179,8 +179,10 @@ describe('approval states shared through Redis', () => {
     assert.equal(asked.result?.resultType, 'input_required');
     const approved = { requestState: asked.result!.requestState!, inputResponses: { approval: { action: 'accept', content: { decision: 'approve' } } } };
     const done = await rawToolCall(urlA!, undefined, 'update_lead', args, approved);
-    assert.notEqual(done.result?.isError, true, JSON.stringify(done));
+    assert.ok(done.result && done.result.isError !== true, JSON.stringify(done));
+    assert.equal(writes() - before, 1);
     const replayed = await rawToolCall(urlB!, undefined, 'update_lead', args, approved);
+    assert.ok(replayed.result, JSON.stringify(replayed));
     const refusal = parseText(replayed.result as unknown as CallToolResult);
     assert.equal(refusal.error, 'approval_required');
     assert.equal(refusal.reason, 'replayed');

@@ -164,6 +164,13 @@ describe('Redis counter store', () => {
     assert.ok((await s.reserve([perArg('z', 5)])).ok, 'the rolled-back key made room');
   });
 
+  it('a call made as the process starts waits for the first connection instead of being refused', async () => {
+    const s = new RedisCounterStore({ url: redis.url, prefix: `t${++prefixes}:`, maxArgsKeys: 10 });
+    stores.push(s);
+    assert.equal(s.isReady, false);
+    assert.ok((await s.reserve([fixed('first', 1)])).ok);
+  });
+
   it('keeps deployments apart by prefix', async () => {
     const one = await store({ prefix: 'deploy-a:' });
     const two = await store({ prefix: 'deploy-b:' });
