@@ -80,17 +80,20 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   // The policy first: an invalid one stops the server before anything starts (PolicyError names the
   // file and the JSON path). Policy log lines never carry the token.
   const policy = new PolicyStore(config.policyPath, toolArguments, { logger: createLogger(config.logLevel) });
-  let kommoTarget = config.kommo;
+  let kommoTarget: { baseUrl: string | Promise<string>; token: string } | undefined = config.kommo;
   let stopSandbox: (() => Promise<void>) | undefined;
   if (config.sandbox) {
-    // Loaded only in this mode (as the HTTP transport and the policy check are only in theirs): a
-    // stdio start reads just the modules it serves with.
-    const { startSandbox } = await import('./sandbox/index.js');
-    const sandbox = await startSandbox();
-    kommoTarget = { baseUrl: sandbox.url, token: sandbox.token };
-    stopSandbox = () => sandbox.close();
-    process.stderr.write(
-      `kommo-mcp: SANDBOX MODE — serving a fake Kommo account with generated data at ${sandbox.url}; nothing here touches a real Kommo account.\n`,
+    // The sandbox (its modules and its seed) starts beside the transport, not before it: tools/list
+    // needs no Kommo, and the first Kommo request waits for the sandbox's address.
+    const starting = import('./sandbox/index.js').then(({ startSandbox }) => startSandbox({ token: SANDBOX_TOKEN }));
+    kommoTarget = { baseUrl: starting.then((sandbox) => sandbox.url), token: SANDBOX_TOKEN };
+    stopSandbox = async () => (await starting).close();
+    starting.then(
+      (sandbox) =>
+        process.stderr.write(
+          `kommo-mcp: SANDBOX MODE — serving a fake Kommo account with generated data at ${sandbox.url}; nothing here touches a real Kommo account.\n`,
+        ),
+      (err: unknown) => fail('the sandbox did not start: ' + describeError(err, false), 1),
     );
   }
   // Every log line is scrubbed of the token, whatever a caller hands the logger.
@@ -217,6 +220,9 @@ function redisUrlPassword(url: string): string {
     return '';
   }
 }
+
+/** The embedded sandbox's bearer token: not a secret, but scrubbed from logs like any token. */
+const SANDBOX_TOKEN = 'sandbox-token';
 
 /** Secrets known so far; a fatal message is scrubbed of them before it is printed. */
 const secrets: string[] = [];

@@ -16,7 +16,8 @@ import { realSleep, type Pacer, type Sleep } from './pacer.js';
 import { serializeQuery, type Query } from './query.js';
 
 export interface KommoClientOptions {
-  baseUrl: string;
+  /** A promise when the address is known only later (the embedded sandbox starts beside the transport). */
+  baseUrl: string | Promise<string>;
   token: string;
   /** Shared process-wide pace; one per process, passed to every client. */
   pacer: Pacer;
@@ -108,9 +109,9 @@ export class KommoClient {
 
   private httpClient(): Promise<AxiosInstance> {
     const options = this.options;
-    this.http ??= import('axios').then(({ default: axios }) =>
+    this.http ??= Promise.all([import('axios'), options.baseUrl]).then(([{ default: axios }, baseUrl]) =>
       axios.create({
-        baseURL: options.baseUrl.replace(/\/+$/, ''),
+        baseURL: baseUrl.replace(/\/+$/, ''),
         // A path must never replace the base URL: the token would go wherever it pointed.
         allowAbsoluteUrls: false,
         timeout: this.timeoutMs,
