@@ -24,8 +24,8 @@ export const MAX_PENDING_APPROVALS = 100;
 
 /** `args.` followed by dotted argument names or array indexes: `args.lead_id`, `args.items.0.id`. */
 export const ARG_PATH = /^args(\.[A-Za-z0-9_-]+)+$/;
-const SCOPE = /^(grant|session|global|args(\.[A-Za-z0-9_-]+)+)$/;
-const COUNTER = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const SCOPE = /^(grant|session|global|args(\.[A-Za-z0-9_-]+)+)$/;
+export const COUNTER = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 const text = (what: string, max: number) =>
   z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`).max(max, `${what} must be at most ${max} characters`);
@@ -280,11 +280,29 @@ function checkCounters(policy: PolicyDocument): PolicyIssue[] {
   return issues;
 }
 
-const KNOWN_KEYS = [
-  '$schema', 'version', 'description', 'default', 'mode', 'hide', 'all_tools', 'tools', 'action', 'reason', 'approval',
-  'require', 'deny_if', 'limits', 'conditions', 'on_deny', 'path', 'op', 'value', 'counter', 'window', 'max', 'scope',
-  'message', 'timeout_s', 'max_pending',
-];
+/**
+ * Every object of the format, each with the keys it accepts, read from the zod schema itself (for
+ * "did you mean" hints, and for the test that keeps the editors' JSON Schema in step with it).
+ */
+export function formatObjects(schema: z.ZodType = PolicySchema): Array<readonly string[]> {
+  const found: Array<readonly string[]> = [];
+  const visit = (node: z.ZodType): void => {
+    const def = (node as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+    if (def.type === 'object') {
+      const shape = def['shape'] as Record<string, z.ZodType>;
+      found.push(Object.keys(shape));
+      for (const child of Object.values(shape)) visit(child);
+    } else if (def.type === 'array') visit(def['element'] as z.ZodType);
+    else if (def.type === 'record') visit(def['valueType'] as z.ZodType);
+    else if (def.type === 'union') for (const option of def['options'] as z.ZodType[]) visit(option);
+    else if (def.type === 'pipe') visit(def['in'] as z.ZodType);
+    else if ('innerType' in def) visit(def['innerType'] as z.ZodType);
+  };
+  visit(schema);
+  return found;
+}
+
+const KNOWN_KEYS = [...new Set(formatObjects().flat())];
 
 function toIssues(issue: z.core.$ZodIssue): PolicyIssue[] {
   const path = issue.path as (string | number)[];

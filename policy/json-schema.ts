@@ -5,7 +5,19 @@
  *   npm run build && node dist/src/policy-schema.js > policy/policy.schema.json
  * The server's own check (policy/format.ts) is stricter: it also knows shared counters and patterns.
  */
-import { CONDITION_OPS, MAX_APPROVAL_TIMEOUT_S, MAX_LIMIT, MAX_PENDING_APPROVALS, MAX_WINDOW_SECONDS, type ToolKinds } from './format.js';
+import * as defaults from '../src/defaults.js';
+import {
+  ARG_PATH,
+  CONDITION_OPS,
+  COUNTER,
+  MAX_APPROVAL_TIMEOUT_S,
+  MAX_LIMIT,
+  MAX_PENDING_APPROVALS,
+  MAX_WINDOW_SECONDS,
+  NAMED_WINDOWS,
+  SCOPE,
+  type ToolKinds,
+} from './format.js';
 
 /** The schema for the tools given (name → kind, in catalogue order). */
 export function policyJsonSchema(kinds: ToolKinds): Record<string, unknown> {
@@ -16,7 +28,7 @@ export function policyJsonSchema(kinds: ToolKinds): Record<string, unknown> {
     additionalProperties: false,
     required: ['path', 'op'],
     properties: {
-      path: { type: 'string', pattern: '^args(\\.[A-Za-z0-9_-]+)+$', description: 'args.<argument>, dotted for nested values, e.g. "args.price".' },
+      path: { type: 'string', pattern: ARG_PATH.source, description: 'args.<argument>, dotted for nested values, e.g. "args.price".' },
       op: { enum: [...CONDITION_OPS], description: 'regex is a full match in RE2 syntax (no backreferences or lookarounds); exists takes true or false.' },
       value: { description: 'What to compare with: a list for in / not_in, a number for lt / lte / gt / gte, a pattern for regex.' },
     },
@@ -27,15 +39,15 @@ export function policyJsonSchema(kinds: ToolKinds): Record<string, unknown> {
     additionalProperties: false,
     required: ['counter', 'window', 'max'],
     properties: {
-      counter: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'Counter name; reuse it to share a budget across tools.' },
+      counter: { type: 'string', pattern: COUNTER.source, description: 'Counter name; reuse it to share a budget across tools.' },
       window: {
         description: 'second, minute, hour, day, or a number of seconds.',
-        oneOf: [{ enum: ['second', 'minute', 'hour', 'day'] }, { type: 'integer', minimum: 1, maximum: MAX_WINDOW_SECONDS }],
+        oneOf: [{ enum: Object.keys(NAMED_WINDOWS) }, { type: 'integer', minimum: 1, maximum: MAX_WINDOW_SECONDS }],
       },
       max: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, description: 'Calls allowed per window.' },
       scope: {
         type: 'string',
-        pattern: '^(grant|session|global|args(\\.[A-Za-z0-9_-]+)+)$',
+        pattern: SCOPE.source,
         default: 'grant',
         description: 'grant (per credential), session (per MCP session), global (whole process) or args.<argument> (per argument value).',
       },
@@ -55,12 +67,12 @@ export function policyJsonSchema(kinds: ToolKinds): Record<string, unknown> {
         description: 'With action "approval".',
         properties: {
           message: { type: 'string', minLength: 1, maxLength: 1000, description: 'Shown to the person above the call summary.' },
-          timeout_s: { type: 'integer', minimum: 1, maximum: MAX_APPROVAL_TIMEOUT_S, default: 120 },
+          timeout_s: { type: 'integer', minimum: 1, maximum: MAX_APPROVAL_TIMEOUT_S, default: defaults.APPROVAL_TIMEOUT_MS / 1000 },
           max_pending: {
             type: 'integer',
             minimum: 1,
             maximum: MAX_PENDING_APPROVALS,
-            default: 1,
+            default: defaults.MAX_PENDING_APPROVALS,
             description: 'At most this many approval requests wait at once per client; more calls are refused (rate_limited) while a person is being asked.',
           },
         },

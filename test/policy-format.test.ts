@@ -12,6 +12,7 @@ import { argumentPaths, defineTool } from '../tools/define.js';
 import { toolArguments, toolKinds } from '../tools/index.js';
 import { PolicyError } from '../policy/errors.js';
 import { validatePolicy } from '../policy/format.js';
+import { formatObjects } from '../policy/format.js';
 import { policyJsonSchema } from '../policy/json-schema.js';
 import { loadPolicyFile } from '../policy/store.js';
 
@@ -212,6 +213,21 @@ describe('JSON Schema for editors', () => {
   test('the shipped policy.schema.json is the generated one (regenerate: node dist/src/policy-schema.js > policy/policy.schema.json)', () => {
     const shipped = JSON.parse(readFileSync(`${POLICY_DIR}policy.schema.json`, 'utf8'));
     assert.deepEqual(shipped, policyJsonSchema(toolKinds));
+  });
+
+  test('every object of the policy format has the same keys in the zod schema that parses policies and in the JSON Schema', () => {
+    const keySets = (node: unknown, out: string[] = []): string[] => {
+      if (Array.isArray(node)) for (const item of node) keySets(item, out);
+      else if (node !== null && typeof node === 'object') {
+        const properties = (node as { properties?: Record<string, unknown> }).properties;
+        if (properties && (node as { additionalProperties?: unknown }).additionalProperties === false) out.push(Object.keys(properties).sort().join(','));
+        for (const value of Object.values(node)) keySets(value, out);
+      }
+      return out;
+    };
+    const json = new Set(keySets(policyJsonSchema(toolKinds)).filter((keys) => !keys.includes('get_account')));
+    const zod = new Set(formatObjects().map((keys) => [...keys].sort().join(',')));
+    assert.deepEqual([...json].sort(), [...zod].sort());
   });
 
   test('it completes the 23 tool names under tools and hide', () => {
