@@ -15,7 +15,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { ApprovalDeclined, AuditUnavailable, CallCancelled, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
-import { silentLogger, type Logger } from '../src/log.js';
+import { scrubSecrets, silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
 import { requestApproval, type ApprovalEvent, type ApprovalRequest, type Elicit } from './approval.js';
@@ -57,6 +57,8 @@ export interface PolicyMiddlewareOptions {
   audit?: AuditSink;
   logger?: Logger;
   attempts?: AttemptTracker;
+  /** Values no result may carry (the Kommo token, other configured secrets): scrubbed from every result. */
+  secrets?: readonly string[];
   /** The approval step; default `requestApproval` (policy/approval.ts). */
   approve?: (request: ApprovalRequest) => Promise<void>;
 }
@@ -90,6 +92,7 @@ export class PolicyMiddleware {
   private readonly logger: Logger;
   private readonly attempts: AttemptTracker;
   private readonly approve: (request: ApprovalRequest) => Promise<void>;
+  private readonly secrets: readonly string[];
   /** Approval requests waiting for a person, per grant: when each one times out (limiter clock). */
   private readonly pendingApprovals = new Map<string, number[]>();
   /** Release of the slot held by each 2026-07-28 approval still out with a person, by state id. */
@@ -106,6 +109,7 @@ export class PolicyMiddleware {
     this.logger = options.logger ?? silentLogger;
     this.attempts = options.attempts ?? kommoAttempts;
     this.approve = options.approve ?? requestApproval;
+    this.secrets = options.secrets ?? [];
   }
 
   get policy(): CompiledPolicy {
@@ -161,7 +165,7 @@ export class PolicyMiddleware {
           this.holdRoundTripSlot(asked.claims.id, asked.claims.expiresAt - this.limiter.now(), release);
           record.inputRequired = true;
           this.writeAudit(tool, env.scope, record, undefined, performance.now() - started);
-          return asked.form;
+          return scrubSecrets(asked.form, this.secrets);
         }
         // The approval is no longer out with a person (a foreign state leaves its owner's slot alone).
         if (env.roundTrip.state.grant === env.scope.grant) this.roundTripSlots.get(env.roundTrip.state.id)?.();
@@ -209,7 +213,7 @@ export class PolicyMiddleware {
       await this.settle(tool, reservation, giveBack);
     }
     this.writeAudit(tool, env.scope, record, failure, performance.now() - started);
-    return result;
+    return scrubSecrets(result, this.secrets);
   }
 
   /** Gate, arguments, rules. Returns the admission to act on; undefined when dry-run lets a denial through. */

@@ -127,7 +127,7 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
     logger.warn('Redis is not reachable yet; calls with rate limits follow KOMMO_REDIS_FAIL until it is', { fail: config.redis?.fail });
   }
   const limiter = new Limiter({ store: counters });
-  const middlewareFor = (holder: PolicyStore): PolicyMiddleware => new PolicyMiddleware({ policy: holder, limiter, audit, logger });
+  const middlewareFor = (holder: PolicyStore): PolicyMiddleware => new PolicyMiddleware({ policy: holder, limiter, audit, logger, secrets });
   const middleware = middlewareFor(policy);
   // One set of report caches for the whole process, shared by every session.
   const reports = new ReportServices(kommo, reference);

@@ -38,6 +38,11 @@ const MIN_SECRET_LENGTH = 6;
 
 /** Replaces every occurrence of each secret (raw and as it looks inside a JSON string) in `text`. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
+  // Any bearer credential, even one the logger was not told about.
+  return replaceSecrets(text, secrets).replace(/\b(Bearer)\s+[^\s"'\\,;]+/gi, `$1 ${REDACTED}`);
+}
+
+function replaceSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length < MIN_SECRET_LENGTH) continue;
@@ -45,8 +50,23 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
     const escaped = JSON.stringify(secret).slice(1, -1);
     if (escaped !== secret) out = out.split(escaped).join(REDACTED);
   }
-  // Any bearer credential, even one the logger was not told about.
-  return out.replace(/\b(Bearer)\s+[^\s"'\\,;]+/gi, `$1 ${REDACTED}`);
+  return out;
+}
+
+/**
+ * Every string in `value` (keys included, at any depth) with each secret replaced: for tool results,
+ * whatever Kommo or a proxy echoed back. Unlike log lines, CRM text is left alone otherwise.
+ */
+export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
+  const live = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
+  if (live.length === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return live.some((s) => v.includes(s) || v.includes(JSON.stringify(s).slice(1, -1))) ? replaceSecrets(v, live) : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [walk(k) as string, walk(x)]));
+  };
+  return walk(value) as T;
 }
 
 function safeStringify(value: Record<string, unknown>): string {
