@@ -74,6 +74,17 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   assert.ok(condition(), what);
 }
 
+/** Two fresh replicas on one budget spend 4 units, then Redis stops (keeping its data for the restart). */
+async function fourCallsThenRedisStops(fail: 'closed' | 'open'): Promise<{ replicas: Replica[]; before: number }> {
+  await roomInMinute(15_000);
+  const prefix = `e2e${++prefixes}:`;
+  const replicas = [await replica(prefix, fail), await replica(prefix, fail)];
+  const before = botRuns();
+  assert.deepEqual(codes(await burst(replicas, 4)), ['ok', 'ok', 'ok', 'ok']);
+  await redis.stop({ save: true });
+  return { replicas, before };
+}
+
 describe('two replicas sharing one Redis', () => {
   it('30 concurrent run_salesbot split between two processes: exactly 10 reach Kommo; a restarted process still sees the spent budget', async () => {
     await roomInMinute(15_000);
@@ -94,13 +105,7 @@ describe('two replicas sharing one Redis', () => {
   });
 
   it('KOMMO_REDIS_FAIL=closed: while Redis is stopped calls get limiter_unavailable and make no request; when it is back the budget goes on where it was', async () => {
-    await roomInMinute(15_000);
-    const prefix = `e2e${++prefixes}:`;
-    const replicas = [await replica(prefix, 'closed'), await replica(prefix, 'closed')];
-    const before = botRuns();
-    assert.deepEqual(codes(await burst(replicas, 4)), ['ok', 'ok', 'ok', 'ok']);
-
-    await redis.stop({ save: true });
+    const { replicas, before } = await fourCallsThenRedisStops('closed');
     const during = await burst(replicas, 6);
     assert.deepEqual(codes(during), Array(6).fill('limiter_unavailable'));
     assert.match(String(parseText(during[0]!).message), /^run_salesbot was not made because/);
@@ -127,13 +132,7 @@ describe('two replicas sharing one Redis', () => {
   });
 
   it('KOMMO_REDIS_FAIL=open: while Redis is stopped calls are counted in memory and the log says so; on return those calls join the shared budget', async () => {
-    await roomInMinute(15_000);
-    const prefix = `e2e${++prefixes}:`;
-    const replicas = [await replica(prefix, 'open'), await replica(prefix, 'open')];
-    const before = botRuns();
-    assert.deepEqual(codes(await burst(replicas, 4)), ['ok', 'ok', 'ok', 'ok']);
-
-    await redis.stop({ save: true });
+    const { replicas, before } = await fourCallsThenRedisStops('open');
     assert.deepEqual(codes(await burst(replicas, 3)), ['ok', 'ok', 'ok']);
     assert.equal(botRuns() - before, 7);
     for (const server of replicas) {
