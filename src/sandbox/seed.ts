@@ -346,34 +346,61 @@ function between(rng: Rng, from: number, to: number): number {
   return to <= from ? from : from + Math.floor(rng.next() * (to - from + 1));
 }
 
-export function seedStore(options: SeedOptions): SandboxStore {
-  const rng = new Rng(options.seed);
-  const anchor = Math.floor(options.anchor / 1000);
-  const windowStart = anchor - 730 * DAY;
-  const todayStart = startOfLocalDay(options.timezone, options.anchor);
-  const leadCount = Math.max(0, Math.floor(options.leads));
+/** What every part of the seed draws on: the random source, the clock and the people. */
+interface SeedContext {
+  rng: Rng;
+  /** The seeded "now", in unix seconds. */
+  anchor: number;
+  /** Two years before the anchor: the oldest record. */
+  windowStart: number;
+  /** Start of the anchor's day in the account timezone. */
+  todayStart: number;
+  pickUser: () => User;
+  userLang: (userId: number) => Lang;
+}
 
-  const { users, langs: userLangs } = buildUsers();
-  const admin = users[0]!;
-  const userWeights = users.map((u) => [u, u.rights.is_admin ? 1 : 3] as const);
-  const pickUser = (): User => rng.weighted(userWeights);
-  const pipelines = buildPipelines();
-  const lossReasons = LOSS_REASONS.map((name, i): LossReason => ({
+interface CompanyDrafts {
+  companies: Company[];
+  companyLang: Map<Company, Lang>;
+  companyDomain: Map<Company, string>;
+}
+
+interface ContactDrafts {
+  contacts: Contact[];
+  contactLang: Map<Contact, Lang>;
+  contactCompany: Map<Contact, Company>;
+}
+
+interface LeadLinks {
+  leads: Lead[];
+  leadContacts: Map<Lead, Contact[]>;
+  leadCompany: Map<Lead, Company>;
+}
+
+const byCreation = (a: { created_at: number }, b: { created_at: number }): number => a.created_at - b.created_at;
+
+function buildLossReasons(windowStart: number): LossReason[] {
+  return LOSS_REASONS.map((name, i): LossReason => ({
     id: FIRST_ID.lossReasons + i,
     name,
     sort: i,
     created_at: windowStart - 30 * DAY + i * 3600,
     updated_at: windowStart - 30 * DAY + i * 3600,
   }));
-  const bots = BOT_NAMES.map((name, i): Bot => ({
+}
+
+function buildBots(windowStart: number): Bot[] {
+  return BOT_NAMES.map((name, i): Bot => ({
     id: FIRST_ID.bots + i,
     name,
     account_id: ACCOUNT_ID,
     created_at: windowStart - 20 * DAY + i * DAY,
     updated_at: windowStart - 20 * DAY + i * DAY,
   }));
+}
 
-  // Companies and contacts are drafted first (id 0) and numbered later in created_at order.
+/** Companies drafted with id 0 and no dates: numbered in creation order once their leads are known. */
+function draftCompanies({ rng, pickUser }: SeedContext, leadCount: number): CompanyDrafts {
   const companyCount = leadCount === 0 ? 0 : Math.max(1, Math.round(leadCount / 15));
   const companyLang = new Map<Company, Lang>();
   const companyDomain = new Map<Company, string>();
@@ -396,7 +423,11 @@ export function seedStore(options: SeedOptions): SandboxStore {
     companyLang.set(company, lang);
     companyDomain.set(company, domain);
   }
+  return { companies, companyLang, companyDomain };
+}
 
+/** Contacts drafted like companies; most belong to a company and share its language and e-mail domain. */
+function draftContacts({ rng, pickUser }: SeedContext, leadCount: number, { companies, companyLang, companyDomain }: CompanyDrafts): ContactDrafts {
   const contactCount = leadCount === 0 ? 0 : Math.max(1, Math.round(leadCount / 4));
   const contactLang = new Map<Contact, Lang>();
   const contactCompany = new Map<Contact, Company>();
@@ -433,7 +464,18 @@ export function seedStore(options: SeedOptions): SandboxStore {
     contactLang.set(contact, lang);
     if (company) contactCompany.set(contact, company);
   }
+  return { contacts, contactLang, contactCompany };
+}
 
+/** Leads over two years (denser towards the anchor), each with its contacts, company, outcome and price. */
+function buildLeads(
+  { rng, anchor, windowStart, todayStart, pickUser }: SeedContext,
+  leadCount: number,
+  pipelines: Pipeline[],
+  lossReasons: LossReason[],
+  { companies, companyLang }: CompanyDrafts,
+  { contacts, contactLang, contactCompany }: ContactDrafts,
+): LeadLinks {
   const openStages = pipelines.map((p) => ({
     incoming: p._embedded.statuses.find((st) => st.type === 1)!.id,
     regular: p._embedded.statuses.filter((st) => st.type === 0 && st.id !== WON_STATUS_ID && st.id !== LOST_STATUS_ID).map((st) => st.id),
@@ -526,7 +568,16 @@ export function seedStore(options: SeedOptions): SandboxStore {
       break;
     }
   }
+  return { leads, leadContacts, leadCompany };
+}
 
+/** Gives contacts and companies their dates (before their first lead) and ids (in creation order), and links them. */
+function numberContactsAndCompanies(
+  { rng, anchor, windowStart }: SeedContext,
+  { leads, leadContacts, leadCompany }: LeadLinks,
+  { contacts, contactCompany }: ContactDrafts,
+  { companies }: CompanyDrafts,
+): void {
   // Contacts and companies exist before their first lead; then number them in creation order.
   const firstSeen = new Map<Contact | Company, number>();
   const seen = (entity: Contact | Company, at: number): void => {
@@ -550,7 +601,6 @@ export function seedStore(options: SeedOptions): SandboxStore {
     company.created_at = first === undefined ? between(rng, windowStart, anchor) : Math.max(windowStart, first - rng.int(0, 7 * DAY));
     company.updated_at = between(rng, company.created_at, anchor);
   }
-  const byCreation = (a: { created_at: number }, b: { created_at: number }): number => a.created_at - b.created_at;
   for (const [i, company] of companies.sort(byCreation).entries()) company.id = FIRST_ID.companies + i;
   for (const [i, contact] of contacts.sort(byCreation).entries()) contact.id = FIRST_ID.contacts + i;
   for (const contact of contacts) {
@@ -562,13 +612,12 @@ export function seedStore(options: SeedOptions): SandboxStore {
     const company = leadCompany.get(lead);
     if (company) lead._embedded.companies.push({ id: company.id });
   }
+}
 
-  const userLang = (userId: number): Lang => userLangs.get(userId) ?? 'pt';
-  const phoneOf = (entity: Contact | Company): string =>
-    entity.custom_fields_values?.find((f) => f.field_code === 'PHONE')?.values[0]?.value ?? '';
-
+/** Tasks on leads, contacts and companies (and a few on nothing), and each record's closest open task. */
+function buildTasks({ rng, anchor, windowStart, pickUser, userLang }: SeedContext, leads: Lead[], contacts: Contact[], companies: Company[]): Task[] {
   const tasks: Task[] = [];
-  const taskCount = Math.round(leadCount / 2);
+  const taskCount = Math.round(leads.length / 2);
   for (let i = 0; i < taskCount; i++) {
     const type = rng.weighted(TASK_TARGETS);
     const entity: Lead | Contact | Company | undefined =
@@ -610,7 +659,14 @@ export function seedStore(options: SeedOptions): SandboxStore {
     const entity = entityIndex[task.entity_type].get(task.entity_id)!;
     if (entity.closest_task_at === null || task.complete_till < entity.closest_task_at) entity.closest_task_at = task.complete_till;
   }
+  return tasks;
+}
 
+/** Notes on leads (text, calls, a few pinned), contacts and companies. */
+function buildNotes({ rng, anchor, userLang }: SeedContext, leads: Lead[], contacts: Contact[], companies: Company[]): Note[] {
+  const contactsById = new Map(contacts.map((c) => [c.id, c]));
+  const phoneOf = (entity: Contact | Company): string =>
+    entity.custom_fields_values?.find((f) => f.field_code === 'PHONE')?.values[0]?.value ?? '';
   const notes: Note[] = [];
   const addNote = (entityType: EntityType, entity: Lead | Contact | Company, phone: string): void => {
     const createdAt = between(rng, entity.created_at, activeUntil(entity, anchor));
@@ -645,16 +701,47 @@ export function seedStore(options: SeedOptions): SandboxStore {
   };
   for (const lead of leads) {
     if (!rng.chance(0.35)) continue;
-    const main = entityIndex.contacts.get(lead._embedded.contacts[0]!.id)!;
+    const main = contactsById.get(lead._embedded.contacts[0]!.id)!;
     const count = rng.int(1, 3);
     for (let k = 0; k < count; k++) addNote('leads', lead, phoneOf(main));
   }
   for (const contact of contacts) if (rng.chance(0.1)) addNote('contacts', contact, phoneOf(contact));
   for (const company of companies) if (rng.chance(0.1)) addNote('companies', company, phoneOf(company));
   for (const [i, note] of notes.sort(byCreation).entries()) note.id = FIRST_ID.notes + i;
+  return notes;
+}
+
+export function seedStore(options: SeedOptions): SandboxStore {
+  const rng = new Rng(options.seed);
+  const anchor = Math.floor(options.anchor / 1000);
+  const windowStart = anchor - 730 * DAY;
+  const leadCount = Math.max(0, Math.floor(options.leads));
+
+  const { users, langs: userLangs } = buildUsers();
+  const userWeights = users.map((u) => [u, u.rights.is_admin ? 1 : 3] as const);
+  const ctx: SeedContext = {
+    rng,
+    anchor,
+    windowStart,
+    todayStart: startOfLocalDay(options.timezone, options.anchor),
+    pickUser: () => rng.weighted(userWeights),
+    userLang: (userId) => userLangs.get(userId) ?? 'pt',
+  };
+  const pipelines = buildPipelines();
+  const lossReasons = buildLossReasons(windowStart);
+  const bots = buildBots(windowStart);
+  const companyDrafts = draftCompanies(ctx, leadCount);
+  const contactDrafts = draftContacts(ctx, leadCount, companyDrafts);
+  const links = buildLeads(ctx, leadCount, pipelines, lossReasons, companyDrafts, contactDrafts);
+  numberContactsAndCompanies(ctx, links, contactDrafts, companyDrafts);
+  const { leads } = links;
+  const { contacts } = contactDrafts;
+  const { companies } = companyDrafts;
+  const tasks = buildTasks(ctx, leads, contacts, companies);
+  const notes = buildNotes(ctx, leads, contacts, companies);
 
   return {
-    account: buildAccount(options, admin.id),
+    account: buildAccount(options, users[0]!.id),
     users,
     pipelines,
     lossReasons,
