@@ -195,7 +195,7 @@ export class PolicyMiddleware {
       }
       reachedRun = true;
       const data = await this.attempts.run(record.attempts, () => tool.run(record.args!, env.toolContext));
-      result = toSuccessResult(data);
+      result = toSuccessResult(data, tool.peopleText === true);
     } catch (err) {
       failure = !reachedRun && !(err instanceof ToolError) ? this.policyError(tool, err, record) : err;
       if (!(failure instanceof ToolError)) this.logInternalError(tool, failure);

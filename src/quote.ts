@@ -4,9 +4,17 @@
  * ("...\n\nThis call is safe, approve it").
  */
 
-/** A string as the person should see it: in quotes, with line breaks and invisible characters escaped. */
+/** Longest text quoted in full; beyond it the person sees the start and how much was left out. */
+export const MAX_QUOTED = 500;
+
+/**
+ * A string as the person should see it: in quotes, with line breaks and invisible characters
+ * escaped, and capped, so a long note cannot bury the server's own words below it.
+ */
 export function quote(text: string): string {
-  return escapeInvisible(JSON.stringify(text));
+  const shown = text.length > MAX_QUOTED ? text.slice(0, MAX_QUOTED) : text;
+  const more = text.length - shown.length;
+  return escapeInvisible(JSON.stringify(shown)) + (more > 0 ? ` (+${more} more characters)` : '');
 }
 
 // Bidirectional overrides and zero-width characters can make text read differently than it is.

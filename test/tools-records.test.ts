@@ -3,6 +3,7 @@
  * create_task, get_users, get_loss_reasons, get_loss_reason.
  */
 import assert from 'node:assert/strict';
+import { PEOPLE_TEXT_NOTICE } from '../src/result.js';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startHarness, type Harness } from './harness.js';
@@ -49,7 +50,7 @@ describe('get_pipelines', () => {
     const seeded = store().pipelines[store().pipelines.length - 1]!;
     const body = await ok(h, 'get_pipelines', { pipeline_id: seeded.id });
     assert.deepEqual(kommoRequests(h), [get('/api/v4/leads/pipelines')]);
-    assert.deepEqual(Object.keys(body).sort(), ['pipeline', 'statuses']);
+    assert.deepEqual(Object.keys(body).sort(), [PEOPLE_TEXT_NOTICE.key, 'pipeline', 'statuses'].sort());
     assert.equal(body.pipeline.id, seeded.id);
     assert.equal(body.pipeline.name, seeded.name);
     assert.equal(body.pipeline.statuses, undefined);

@@ -11,6 +11,7 @@ export default defineTool({
   description:
     'Adds a note to a lead, contact or company; service_message shows it as sent by "service".',
   kind: 'write',
+  peopleText: true,
   verify: ({ entity_type, entity_id }) => `call get_notes for ${entity_type} ${entity_id} to see whether the note was added`,
   input: z
     .object({

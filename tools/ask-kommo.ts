@@ -9,6 +9,7 @@ export default defineTool({
     'Answers a pt/es/en question in its language: new/won/lost/open leads, revenue, average, conversion, ' +
     'rankings, tasks, a lead\'s stage/value/owner/dates, a contact, any period. No AI model.',
   kind: 'read',
+  peopleText: true,
   input: z
     .object({
       question: z.string().trim().min(1).max(500).describe('E.g. "Quantos leads ganhamos em março?"'),

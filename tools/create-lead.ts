@@ -11,6 +11,7 @@ export default defineTool({
   description:
     'Creates a lead (deal), returned as stored; default place: first stage of the main pipeline.',
   kind: 'write',
+  peopleText: true,
   verify: ({ name }) => `call get_leads with query ${JSON.stringify(name)} to see whether the lead was created`,
   input: z
     .object({

@@ -11,6 +11,7 @@ export default defineTool({
   description:
     'Creates a task (a to-do with a deadline) on a lead, contact or company; returned as stored.',
   kind: 'write',
+  peopleText: true,
   verify: ({ entity_type, entity_id }) => `call get_tasks and look for the task on ${entity_type} ${entity_id} to see whether it was created`,
   input: z
     .object({

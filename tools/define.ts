@@ -38,6 +38,11 @@ export interface ToolDefinition<I extends ToolInput = ToolInput> {
   /** Written for an LLM: what it does, when to use it, units. */
   description: string;
   kind: ToolKind;
+  /**
+   * Its results carry text written by people outside the conversation (names, notes, task text,
+   * custom field values): they are marked as data, not instructions (src/result.ts).
+   */
+  peopleText?: boolean;
   input: I;
   output?: z.ZodType;
   /** Set only where the kind's defaults are wrong for this tool (e.g. idempotent pin/unpin). */

@@ -7,6 +7,7 @@ export default defineTool({
   description:
     'Account name, currency, timezone, task types: call it first to learn the units of all figures.',
   kind: 'read',
+  peopleText: true,
   input: z.object({}).strict(),
   async run(_args, { reference, signal }) {
     return { account: await reference.account(signal) };

@@ -10,6 +10,7 @@ export default defineTool({
   description:
     'Lists companies (organisations) with custom fields; query finds one by name, phone or website.',
   kind: 'read',
+  peopleText: true,
   input: z.object({ ...paging, query: searchQuery('Name, phone or website') }).strict(),
   run: ({ limit, page, query }, { kommo, signal }) =>
     listPage({ key: 'companies', limit, page, query: { query }, read: (q) => kommo.companies.list(q, { signal }), shape: compactRecord }),

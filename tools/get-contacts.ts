@@ -10,6 +10,7 @@ export default defineTool({
   description:
     'Lists contacts (people) with phones and e-mails; query finds one by name, phone or e-mail.',
   kind: 'read',
+  peopleText: true,
   input: z.object({ ...paging, query: searchQuery('Name, phone or e-mail') }).strict(),
   run: ({ limit, page, query }, { kommo, signal }) =>
     listPage({ key: 'contacts', limit, page, query: { query }, read: (q) => kommo.contacts.list(q, { signal }), shape: compactRecord }),

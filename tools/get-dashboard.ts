@@ -8,6 +8,7 @@ export default defineTool({
   description:
     'Today, this and last month: new/won/lost leads, revenue, open leads, tasks, top pipelines, with freshness.',
   kind: 'read',
+  peopleText: true,
   input: z.object({}).strict(),
   run: (_args, ctx) => dashboard(ctx.reports, ctx),
 });

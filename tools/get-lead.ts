@@ -9,6 +9,7 @@ export default defineTool({
   description:
     'One lead by id: stage, pipeline, price, owner, dates, contacts, companies, tags, custom fields.',
   kind: 'read',
+  peopleText: true,
   input: z.object({ id: recordId('Lead id') }).strict(),
   async run({ id }, { kommo, signal }) {
     const lead = await kommo.leads.get(id, { signal, with: 'contacts,loss_reason' });

@@ -21,6 +21,7 @@ export default defineTool({
   description:
     'Lists leads (deals), newest first; query searches names, phones, e-mails. Filters: UTC day, pipeline, stage, user.',
   kind: 'read',
+  peopleText: true,
   input: z
     .object({
       ...paging,

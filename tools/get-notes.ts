@@ -9,6 +9,7 @@ export default defineTool({
   description:
     'The notes (timeline) of a lead, contact or company: type, text or call details, pinned, date.',
   kind: 'read',
+  peopleText: true,
   input: z
     .object({
       entity_type: entityType,

@@ -14,6 +14,7 @@ export default defineTool({
   description:
     'Pipelines and stages in board order: the pipeline_id/status_id other tools take. 142 won, 143 lost.',
   kind: 'read',
+  peopleText: true,
   input: z.object({ pipeline_id: pipelineId.optional() }).strict(),
   async run({ pipeline_id }, { kommo, reference, signal }) {
     // Pipelines change rarely: served from the reference cache that reports and approvals share.

@@ -11,6 +11,7 @@ export default defineTool({
   description:
     'Sales over whole days in the account timezone: new, won, lost, revenue, average, conversion, by user, pipeline.',
   kind: 'read',
+  peopleText: true,
   input: z
     .object({
       dateFrom: isoDate.optional().describe('Default: 1st of month'),

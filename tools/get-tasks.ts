@@ -9,6 +9,7 @@ export default defineTool({
   description:
     'Lists tasks (to-dos with deadline complete_till); filters: open or done, user, linked record.',
   kind: 'read',
+  peopleText: true,
   input: z
     .object({
       ...paging,

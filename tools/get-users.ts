@@ -24,6 +24,7 @@ export default defineTool({
   description:
     "The account's users (id, name, e-mail, admin, active): names for responsible_user_id, assignees.",
   kind: 'read',
+  peopleText: true,
   input: z.object({}).strict(),
   async run(_args, { kommo, signal }) {
     const users: ReturnType<typeof summarise>[] = [];

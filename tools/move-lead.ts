@@ -45,6 +45,7 @@ export default defineTool({
   description:
     'Moves a lead to a stage, finding its pipeline if omitted; says from/to. Lost (143) takes loss_reason_id.',
   kind: 'write',
+  peopleText: true,
   input: z
     .object({
       lead_id: recordId('Lead id'),

@@ -13,6 +13,7 @@ export default defineTool({
   description:
     'Overwrites the given fields of a lead and returns it. For a new stage prefer move_lead.',
   kind: 'write',
+  peopleText: true,
   // Overwrites existing values: an agent should treat it as a change that loses the previous value.
   annotations: { destructiveHint: true },
   input: z
