@@ -138,6 +138,15 @@ export class KommoError extends ToolError {
   }
 }
 
+/** Kommo answered with an HTTP status that is an error (or a 2xx body that is not JSON): `status` says which. */
+export class KommoHttpError extends KommoError {}
+
+/** No answer came within the deadline of an attempt (`status` 0). */
+export class KommoTimeout extends KommoError {}
+
+/** The connection failed: refused, unknown host, unreachable, or reset (`status` 0). */
+export class KommoUnreachable extends KommoError {}
+
 /** The end of a write's message when its answer was lost: Kommo may have acted. */
 export const MAY_HAVE_BEEN_APPLIED = 'so the change may have been applied; check the record before trying again.';
 

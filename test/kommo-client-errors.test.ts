@@ -3,9 +3,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KommoError, toErrorResult } from '../src/errors.js';
+import { KommoError, KommoHttpError, KommoTimeout, KommoUnreachable, toErrorResult } from '../src/errors.js';
 import { Pacer } from '../src/kommo/pacer.js';
-import { assertClean, client, failure, html, json, MARKER, ok, problem, server, shown, useScriptedServer, type Reply } from './kommo-client-support.js';
+import { assertClean, client, failure, html, json, MARKER, ok, problem, ScriptedServer, server, shown, useScriptedServer, type Reply } from './kommo-client-support.js';
 
 useScriptedServer();
 
@@ -173,5 +173,31 @@ describe('KommoClient: cancellation', () => {
     assert.equal(err.details.reason, 'cancelled');
     assert.equal(server.seen.length, 1);
     assert.equal(pacer.waiting, 0);
+  });
+});
+
+describe('KommoClient: failures are typed by what happened', () => {
+  it('an HTTP error status is a KommoHttpError with that status', async () => {
+    server.reply({ status: 402, body: '' });
+    const err = await failure(client({ maxRetries: 0 }).kommo.get('/api/v4/account'));
+    assert.ok(err instanceof KommoHttpError);
+    assert.equal(err.status, 402);
+  });
+
+  it('no answer within the deadline is a KommoTimeout', async () => {
+    server.reply({ status: 200, body: '{}', delayMs: 400 });
+    const err = await failure(client({ maxRetries: 0, timeoutMs: 50 }).kommo.get('/api/v4/account'));
+    assert.ok(err instanceof KommoTimeout);
+    assert.equal(err.details.reason, 'timeout');
+  });
+
+  it('a refused connection is a KommoUnreachable', async () => {
+    const closed = new ScriptedServer();
+    await closed.start();
+    const url = closed.url;
+    await closed.close();
+    const err = await failure(client({ maxRetries: 0, baseUrl: url }).kommo.get('/api/v4/account'));
+    assert.ok(err instanceof KommoUnreachable);
+    assert.equal(err.details.reason, 'network');
   });
 });

@@ -8,7 +8,7 @@
  * another host, so the token only ever goes to KOMMO_BASE_URL.
  */
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { Cancelled, KommoError, MAY_HAVE_BEEN_APPLIED, NotFound, PageLimitReached } from '../errors.js';
+import { Cancelled, KommoError, KommoHttpError, KommoTimeout, KommoUnreachable, MAY_HAVE_BEEN_APPLIED, NotFound, PageLimitReached } from '../errors.js';
 import { MAX_RETRIES, REQUEST_TIMEOUT_MS } from '../defaults.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
@@ -274,7 +274,7 @@ function interpret<T>(method: Method, response: AxiosResponse<string>, what: str
       if (method !== 'GET') return { ok: true, value: undefined };
       return {
         ok: false,
-        error: new KommoError(`Kommo answered HTTP ${status} with something that is not JSON; check KOMMO_BASE_URL points at your Kommo account.`, status, { reason: 'bad_response' }),
+        error: new KommoHttpError(`Kommo answered HTTP ${status} with something that is not JSON; check KOMMO_BASE_URL points at your Kommo account.`, status, { reason: 'bad_response' }),
       };
     }
   }
@@ -344,16 +344,16 @@ function transportError(err: unknown, method: Method, timeoutMs: number, timedOu
     // A read is safe to repeat; a write that timed out may have been applied.
     const seconds = Math.round(timeoutMs / 1000);
     return write && sent
-      ? new KommoError(`Kommo did not answer within ${seconds} seconds after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'timeout', outcome: 'unknown' })
-      : new KommoError(`Kommo did not answer within ${seconds} seconds.`, 0, { reason: 'timeout' }, !write);
+      ? new KommoTimeout(`Kommo did not answer within ${seconds} seconds after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'timeout', outcome: 'unknown' })
+      : new KommoTimeout(`Kommo did not answer within ${seconds} seconds.`, 0, { reason: 'timeout' }, !write);
   }
   if (code === 'ERR_BAD_RESPONSE' && isAxiosError(err) && /maxContentLength/.test(err.message)) {
     return new KommoError('Kommo answered with more data than this server accepts in one response; narrow the request.', 0, { reason: 'too_large' });
   }
   if (write && sent) {
-    return new KommoError(`The connection to Kommo broke after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'network', outcome: 'unknown' });
+    return new KommoUnreachable(`The connection to Kommo broke after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'network', outcome: 'unknown' });
   }
-  return new KommoError('Kommo could not be reached (network error); check KOMMO_BASE_URL and the connection.', 0, { reason: 'network' }, !write || !sent);
+  return new KommoUnreachable('Kommo could not be reached (network error); check KOMMO_BASE_URL and the connection.', 0, { reason: 'network' }, !write || !sent);
 }
 
 function httpError(method: Method, response: AxiosResponse<string>, what: string | undefined, retryAfterMs: number | undefined): KommoError | NotFound {
@@ -362,7 +362,7 @@ function httpError(method: Method, response: AxiosResponse<string>, what: string
   const isHtml = String(response.headers['content-type'] ?? '').includes('html') || /^\s*</.test(body);
   switch (true) {
     case status >= 300 && status < 400:
-      return new KommoError(
+      return new KommoHttpError(
         `Kommo answered with a redirect (HTTP ${status}); KOMMO_BASE_URL must be your own account address, like https://yourcompany.kommo.com.`,
         status,
         { reason: 'redirect' },
@@ -370,17 +370,17 @@ function httpError(method: Method, response: AxiosResponse<string>, what: string
     case status === 400:
       return validationError(body);
     case status === 401:
-      return new KommoError('Kommo rejected the access token: it is invalid or expired. Generate a new long-lived token and set KOMMO_ACCESS_TOKEN.', 401);
+      return new KommoHttpError('Kommo rejected the access token: it is invalid or expired. Generate a new long-lived token and set KOMMO_ACCESS_TOKEN.', 401);
     case status === 402:
-      return new KommoError("The Kommo account's paid period has ended, or this feature is not in its plan.", 402);
+      return new KommoHttpError("The Kommo account's paid period has ended, or this feature is not in its plan.", 402);
     case status === 403 && isHtml:
-      return new KommoError('Kommo blocked requests from this IP address (usually after too many requests); only Kommo support can lift it.', 403, { reason: 'ip_blocked' });
+      return new KommoHttpError('Kommo blocked requests from this IP address (usually after too many requests); only Kommo support can lift it.', 403, { reason: 'ip_blocked' });
     case status === 403:
-      return new KommoError("The token's user has no rights for this record or method in Kommo (or API access from this IP is not allowed).", 403);
+      return new KommoHttpError("The token's user has no rights for this record or method in Kommo (or API access from this IP is not allowed).", 403);
     case status === 404:
       return notFound(what);
     case status === 429:
-      return new KommoError(
+      return new KommoHttpError(
         "Kommo's rate limit (7 requests per second) was exceeded; wait a few seconds and try again.",
         429,
         retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
@@ -388,16 +388,16 @@ function httpError(method: Method, response: AxiosResponse<string>, what: string
       );
     case status >= 500 && method !== 'GET':
       // Writes are never retried: the server failed at some point after receiving the change.
-      return new KommoError(`Kommo answered with a server error (HTTP ${status}) after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, status, { outcome: 'unknown' });
+      return new KommoHttpError(`Kommo answered with a server error (HTTP ${status}) after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, status, { outcome: 'unknown' });
     case status >= 500:
-      return new KommoError(
+      return new KommoHttpError(
         `Kommo answered with a server error (HTTP ${status}); try again later.`,
         status,
         retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
         RETRYABLE_STATUSES.has(status),
       );
     default:
-      return new KommoError(`Kommo answered with an unexpected HTTP ${status}.`, status);
+      return new KommoHttpError(`Kommo answered with an unexpected HTTP ${status}.`, status);
   }
 }
 
@@ -419,5 +419,5 @@ function validationError(body: string): KommoError {
     // Not JSON: nothing to report beyond the status.
   }
   const named = fields.length ? ` (fields: ${fields.map((f) => f.path).join(', ')})` : '';
-  return new KommoError(`Kommo rejected the request as invalid${named}.`, 400, fields.length ? { fields } : {});
+  return new KommoHttpError(`Kommo rejected the request as invalid${named}.`, 400, fields.length ? { fields } : {});
 }

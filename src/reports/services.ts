@@ -5,7 +5,7 @@
  * shared by every MCP session.
  */
 import { LRUCache } from 'lru-cache';
-import { KommoError } from '../errors.js';
+import { KommoHttpError } from '../errors.js';
 import type { KommoApi } from '../kommo/api.js';
 import type { ReferenceData } from '../kommo/reference.js';
 import type { Lead, Pipeline, Task, User } from '../kommo/types.js';
@@ -164,7 +164,7 @@ export class ReportServices {
     try {
       return await this.reference.users(signal);
     } catch (err) {
-      if (err instanceof KommoError && err.status === 403) {
+      if (err instanceof KommoHttpError && err.status === 403) {
         this.usersForbiddenUntil = this.now() + USERS_FORBIDDEN_MS;
         return [];
       }
