@@ -588,12 +588,11 @@ describe('sandbox seed', () => {
     }
   });
 
-  it('seeds 20000 leads quickly', async () => {
-    const started = performance.now();
+  // How long seeding takes is a benchmark figure (npm run bench), not a test assertion.
+  it('seeds 20000 leads with distinct ids', async () => {
     const sb = await startSandbox({ leads: 20_000, anchor: ANCHOR, rps: 0 });
-    const elapsed = performance.now() - started;
     await sb.close();
     assert.equal(sb.store.leads.length, 20_000);
-    assert.ok(elapsed < 5000, `${elapsed} ms`);
+    assert.equal(new Set(sb.store.leads.map((lead) => lead.id)).size, 20_000);
   });
 });
