@@ -6,27 +6,18 @@
  * body, pretty-printed) for the same call.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { compactRecord } from '../src/kommo/compact.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { Sandbox } from '../src/sandbox/index.js';
 import type { Lead as SandboxLead } from '../src/sandbox/store.js';
-import { startHarness, type Harness } from './harness.js';
+import { oneHarnessPerFile, type Harness } from './harness.js';
 import { get, type Json, kommoRequests, ok } from './tools-support.js';
 
 export const LEADS_TEXT_RATIO_GOAL = 0.3;
 
 let sandbox: Sandbox;
 let h: Harness;
-
-before(async () => {
-  sandbox = await startSandbox({ rps: 0 });
-  h = await startHarness({ sharedSandbox: sandbox });
-});
-after(async () => {
-  await h.close();
-  await sandbox.close();
-});
-beforeEach(() => h.resetLog());
+oneHarnessPerFile((started) => ({ sandbox, h } = started));
 
 /** The compact lead, written out field by field from the sandbox's record (not through compactRecord). */
 function expectedLead(l: SandboxLead): Json {

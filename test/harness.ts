@@ -7,6 +7,7 @@ import { Client, InMemoryTransport, type CallToolResult, type ClientCapabilities
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { randomBytes } from 'node:crypto';
+import { after, before, beforeEach } from 'node:test';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { kommoApi, type KommoApi } from '../src/kommo/api.js';
@@ -217,4 +218,50 @@ export async function spawnServer(
   const client = new Client({ name: 'kommo-mcp-e2e', version: '1.0.0' }, { capabilities, ...eraOptions(era) });
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
+}
+
+/**
+ * One sandbox for a whole test file and one server on it, both closed after the file; the sandbox's
+ * request log is reset before each test, so a test sees only its own Kommo requests. `onStart`
+ * receives them once they run.
+ */
+export function oneHarnessPerFile(
+  onStart: (started: { sandbox: Sandbox; h: Harness }) => void,
+  sandboxOptions: SandboxOptions = {},
+  harnessOptions: HarnessOptions = {},
+): void {
+  let running: { sandbox: Sandbox; h: Harness } | undefined;
+  before(async () => {
+    const sandbox = await startSandbox({ rps: 0, ...sandboxOptions });
+    running = { sandbox, h: await startHarness({ ...harnessOptions, sharedSandbox: sandbox }) };
+    onStart(running);
+  });
+  after(async () => {
+    await running?.h.close();
+    await running?.sandbox.close();
+  });
+  beforeEach(() => running?.h.resetLog());
+}
+
+/**
+ * One sandbox for a whole test file, and a `start` that opens a fresh server on it (a fresh limiter)
+ * for each test, with an empty request log; every server is closed after the file.
+ */
+export function harnessPool(onSandbox: (sandbox: Sandbox) => void, sandboxOptions: SandboxOptions = {}): (options?: HarnessOptions) => Promise<Harness> {
+  let sandbox: Sandbox | undefined;
+  const open: Harness[] = [];
+  before(async () => {
+    sandbox = await startSandbox({ rps: 0, ...sandboxOptions });
+    onSandbox(sandbox);
+  });
+  after(async () => {
+    for (const h of open.splice(0)) await h.close();
+    await sandbox?.close();
+  });
+  return async (options = {}) => {
+    const h = await startHarness({ ...options, sharedSandbox: sandbox });
+    open.push(h);
+    h.resetLog();
+    return h;
+  };
 }

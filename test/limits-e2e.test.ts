@@ -7,7 +7,7 @@
 import type { Client, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import assert from 'node:assert/strict';
 import { createServer as createNetServer } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { AuditRecord } from '../policy/audit.js';
 import { fileURLToPath } from 'node:url';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
@@ -18,26 +18,13 @@ import { Limiter } from '../policy/limiter.js';
 import { MemoryCounterStore } from '../policy/memory-counter-store.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
 import { Pacer } from '../src/kommo/pacer.js';
-import { startSandbox, type Sandbox, type SandboxFault } from '../src/sandbox/index.js';
-import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+import type { Sandbox, SandboxFault } from '../src/sandbox/index.js';
+import { harnessPool, type Harness, type HarnessOptions } from './harness.js';
 
 let sandbox: Sandbox;
-const open: Harness[] = [];
-
-before(async () => {
-  sandbox = await startSandbox({ rps: 0, leads: 60 });
-});
-after(async () => {
-  for (const h of open) await h.close();
-  await sandbox.close();
-});
-
-async function start(options: HarnessOptions): Promise<Harness> {
-  const h = await startHarness({ sharedSandbox: sandbox, ...options });
-  open.push(h);
-  h.resetLog();
-  return h;
-}
+const start = harnessPool((s) => {
+  sandbox = s;
+}, { leads: 60 });
 
 const T0 = Date.UTC(2026, 2, 1, 10, 0, 5);
 const leads = () => sandbox.store.leads.filter((l) => !l.is_deleted);

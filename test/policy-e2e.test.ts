@@ -8,16 +8,16 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson, loggerAudit, type AuditRecord } from '../policy/audit.js';
 import { createLogger } from '../src/log.js';
 import { compilePolicy } from '../policy/compile.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
 import { loadPolicyFile, PolicyStore } from '../policy/store.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { Sandbox } from '../src/sandbox/index.js';
 import { catalogue, toolArguments, toolKinds } from '../tools/index.js';
-import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+import { harnessPool, } from './harness.js';
 
 /** The catalogue's tool names, in order. */
 const TOOL_NAMES = [...toolKinds.keys()];
@@ -60,22 +60,9 @@ const SERVED = TOOL_NAMES.filter((name) => catalogue.some((t) => t.name === name
 const forAll = (rule: object) => Object.fromEntries(TOOL_NAMES.map((t) => [t, rule]));
 
 let sandbox: Sandbox;
-const open: Harness[] = [];
-
-before(async () => {
-  sandbox = await startSandbox({ rps: 0, leads: 50 });
-});
-after(async () => {
-  for (const h of open) await h.close();
-  await sandbox.close();
-});
-
-async function start(options: HarnessOptions): Promise<Harness> {
-  const h = await startHarness({ sharedSandbox: sandbox, ...options });
-  open.push(h);
-  h.resetLog();
-  return h;
-}
+const start = harnessPool((s) => {
+  sandbox = s;
+}, { leads: 50 });
 
 function clock(start = Date.UTC(2026, 2, 1, 10, 0, 5)) {
   let t = start;

@@ -3,9 +3,9 @@
  * Each test pins the exact Kommo requests and the result the agent sees.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { startHarness, type Harness } from './harness.js';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type { Sandbox } from '../src/sandbox/index.js';
+import { oneHarnessPerFile, startHarness, type Harness } from './harness.js';
 import { fails, get, kommoRequests, ok, patch, post, refused } from './tools-support.js';
 
 const MISSING = 999_999_999;
@@ -15,16 +15,7 @@ const READ_BACK = { with: 'contacts' };
 
 let sandbox: Sandbox;
 let h: Harness;
-
-before(async () => {
-  sandbox = await startSandbox({ rps: 0 });
-  h = await startHarness({ sharedSandbox: sandbox });
-});
-after(async () => {
-  await h.close();
-  await sandbox.close();
-});
-beforeEach(() => h.resetLog());
+oneHarnessPerFile((started) => ({ sandbox, h } = started));
 
 const store = () => sandbox.store;
 /** Open leads, so a test that moves or edits one does not depend on another test's leftovers. */

@@ -3,25 +3,16 @@
  * stop_salesbot.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { startHarness, type Harness } from './harness.js';
+import { describe, test } from 'node:test';
+import type { Sandbox } from '../src/sandbox/index.js';
+import { oneHarnessPerFile, type Harness } from './harness.js';
 import { fails, get, kommoRequests, ok, post, refused } from './tools-support.js';
 
 const MISSING = 999_999_999;
 
 let sandbox: Sandbox;
 let h: Harness;
-
-before(async () => {
-  sandbox = await startSandbox({ rps: 0 });
-  h = await startHarness({ sharedSandbox: sandbox });
-});
-after(async () => {
-  await h.close();
-  await sandbox.close();
-});
-beforeEach(() => h.resetLog());
+oneHarnessPerFile((started) => ({ sandbox, h } = started));
 
 const store = () => sandbox.store;
 
