@@ -43,7 +43,8 @@ export interface CallEnv {
    * elicitation (without either, approval is unavailable).
    */
   roundTrip?: ApprovalRoundTrip;
-  toolContext: ToolContext;
+  /** The middleware adds `mayShowDataOf`, judged against the policy snapshot of the call. */
+  toolContext: Omit<ToolContext, 'mayShowDataOf'>;
 }
 
 export interface PolicyMiddlewareOptions {
@@ -193,8 +194,11 @@ export class PolicyMiddleware {
         reservation = await this.reserve(tool, admission, record);
         if (admission?.outcome === 'approval') this.wouldRefuse(tool, record, 'approval', admission.rule);
       }
+      const context = this.gatedContext(policy, tool, env);
+      // A tool whose results show other tools' data is refused before any request when one is kept from the caller.
+      if (tool.showsDataOf) context.mayShowDataOf(tool.showsDataOf);
       reachedRun = true;
-      const data = await this.attempts.run(record.attempts, () => tool.run(record.args!, env.toolContext));
+      const data = await this.attempts.run(record.attempts, () => tool.run(record.args!, context));
       result = toSuccessResult(data, tool.peopleText === true);
     } catch (err) {
       failure = !reachedRun && !(err instanceof ToolError) ? this.policyError(tool, err, record) : err;
@@ -347,6 +351,30 @@ export class PolicyMiddleware {
     }
   }
 
+  /**
+   * The tool context with the data gate: a tool whose answer shows other tools' data asks first,
+   * and is refused when the policy hides or denies any of them for this caller (in dry run, logged).
+   */
+  private gatedContext(policy: CompiledPolicy, tool: AnyTool, env: CallEnv): ToolContext {
+    return {
+      ...env.toolContext,
+      mayShowDataOf: (tools) => {
+        for (const source of tools) {
+          const g = gate(policy, source);
+          if (g.outcome !== 'hidden' && g.outcome !== 'deny') continue;
+          if (g.mode === 'dry_run') {
+            this.logger.info('policy dry run: this answer would have been refused, as it shows data of a tool the policy keeps from the caller', { tool: tool.name, source });
+            continue;
+          }
+          throw new PolicyDenied(
+            `${tool.name} cannot answer this: the answer would show data of ${source}, which the policy ${g.outcome === 'hidden' ? 'hides' : 'denies'}; the call was refused. Ask something that does not need it, or ask the user to change the policy.`,
+            { rule: g.rule, tool: tool.name, dataOf: source },
+          );
+        }
+      },
+    };
+  }
+
   private approvalRequest(tool: AnyTool, admission: Admission, record: CallRecord, env: CallEnv): ApprovalRequest {
     const approval = admission.approval ?? DEFAULT_APPROVAL;
     return {
@@ -356,7 +384,7 @@ export class PolicyMiddleware {
       ...(approval.message && { message: approval.message }),
       timeoutMs: approval.timeoutMs,
       ...(env.elicit && { elicit: env.elicit }),
-      toolContext: env.toolContext,
+      toolContext: this.gatedContext(this.holder.current, tool, env),
       audit: (event: ApprovalEvent, fields?: Record<string, unknown>) =>
         this.writeLine({
           ...this.baseRecord(tool, env.scope, record),

@@ -119,6 +119,8 @@ export function toolContext(kommo: KommoApi, signal: AbortSignal = new AbortCont
     log: silentLogger,
     now: Date.now,
     progress: async () => {},
+    // Unit tests of the approval step: no policy keeps data here.
+    mayShowDataOf: () => {},
   };
 }
 

@@ -28,6 +28,11 @@ export interface ToolContext {
    * get_sales_report, get_dashboard and ask_kommo; shared by every session of the process.
    */
   reports: ReportServices;
+  /**
+   * Refuses (policy_denied, naming the tool) when the policy hides or denies any of these tools for
+   * this caller: an answer built from a tool's data may not reach an agent that tool is kept from.
+   */
+  mayShowDataOf: (tools: readonly string[]) => void;
 }
 
 export type ToolInput = z.ZodObject<z.ZodRawShape>;
@@ -43,6 +48,8 @@ export interface ToolDefinition<I extends ToolInput = ToolInput> {
    * custom field values): they are marked as data, not instructions (src/result.ts).
    */
   peopleText?: boolean;
+  /** Other tools whose data its results show (a report shows leads, users, pipelines). */
+  showsDataOf?: readonly string[];
   input: I;
   output?: z.ZodType;
   /** Set only where the kind's defaults are wrong for this tool (e.g. idempotent pin/unpin). */

@@ -11,6 +11,8 @@ export default defineTool({
   description:
     'Sales over whole days in the account timezone: new, won, lost, revenue, average, conversion, by user, pipeline.',
   kind: 'read',
+  // Rows by user and by pipeline.
+  showsDataOf: ['get_leads', 'get_users', 'get_pipelines'],
   peopleText: true,
   input: z
     .object({

@@ -11,6 +11,8 @@ export interface ReportCall {
   now: () => number;
   progress: (progress: number, total?: number, message?: string) => Promise<void>;
   log: Logger;
+  /** Refuses when the policy keeps any of these tools (and so their data) from this caller. */
+  mayShowDataOf: (tools: readonly string[]) => void;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { PageProgress, type ReportCall } from '../context.js';
 import type { ReportServices } from '../services.js';
-import { parseQuestion, type Intent } from './intent.js';
+import { dataShownBy, parseQuestion, type Intent } from './intent.js';
 import { Words } from './render.js';
 import type { AnswerContext } from './answer-context.js';
 import { currentCount } from './current-figures.js';
@@ -26,6 +26,7 @@ export async function askKommo(services: ReportServices, call: ReportCall, quest
     const { answer, supported } = words.notUnderstood(parsed.reason, parsed.detail);
     return { understood: false, language: parsed.language, question, reason: parsed.reason, ...(parsed.detail && { detail: parsed.detail }), answer, supported };
   }
+  call.mayShowDataOf(dataShownBy(parsed));
   const [currency, { calendar }] = await Promise.all([services.currency(call.signal), services.calendar(call)]);
   const words = new Words(parsed.language, currency);
   const ctx: AnswerContext = { services, call, progress, words, parsed, pipelines, users, calendar };

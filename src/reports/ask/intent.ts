@@ -63,6 +63,29 @@ export interface Understood {
   users: NamedUser[];
 }
 
+/**
+ * The tools whose data an answer shows, declared with the intents: a policy that hides or denies
+ * one of them for the caller refuses the question (hiding get_contacts hides contacts here too).
+ */
+export function dataShownBy(parsed: Understood): string[] {
+  const { intent } = parsed;
+  const tools = new Set<string>();
+  if (intent.kind === 'tasks') {
+    tools.add('get_tasks');
+    if (intent.byUser) tools.add('get_users');
+  } else if (intent.kind === 'lookup') {
+    // A found lead or contact is shown with its responsible user, a lead also with its stage.
+    tools.add(intent.entity === 'contacts' ? 'get_contacts' : 'get_leads').add('get_users');
+    if (intent.entity === 'leads') tools.add('get_pipelines');
+  } else {
+    tools.add('get_leads');
+    if (intent.kind === 'ranking') tools.add(intent.by === 'user' ? 'get_users' : 'get_pipelines');
+  }
+  if (parsed.users.length > 0) tools.add('get_users');
+  if (parsed.pipelines.length > 0 || parsed.stages.length > 0) tools.add('get_pipelines');
+  return [...tools];
+}
+
 export type NotUnderstoodReason =
   | 'no_intent'
   | 'unknown_name'
