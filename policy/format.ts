@@ -9,6 +9,7 @@
  */
 import { RE2JS } from 're2js';
 import { z } from 'zod';
+import * as defaults from '../src/defaults.js';
 
 export const CONDITION_OPS = ['eq', 'neq', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte', 'regex', 'contains', 'exists'] as const;
 export type ConditionOp = (typeof CONDITION_OPS)[number];
@@ -30,30 +31,46 @@ export const COUNTER = /^[A-Za-z0-9_.:-]{1,64}$/;
 const text = (what: string, max: number) =>
   z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`).max(max, `${what} must be at most ${max} characters`);
 
-const isWindow = (v: unknown): v is NamedWindow | number =>
-  (typeof v === 'string' && Object.hasOwn(NAMED_WINDOWS, v)) ||
-  (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_WINDOW_SECONDS);
+const WINDOW_ERROR = `window must be "second", "minute", "hour", "day" or a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}, e.g. "minute" or 90`;
 
-const Window = z.custom<NamedWindow | number>(isWindow, {
-  error: `window must be "second", "minute", "hour", "day" or a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}, e.g. "minute" or 90`,
-});
+/** One message whichever branch fails, so a bad window is explained the same way in every case. */
+const Window = z
+  .union(
+    [
+      z.enum(Object.keys(NAMED_WINDOWS) as [NamedWindow, ...NamedWindow[]], { error: WINDOW_ERROR }),
+      z.number({ error: WINDOW_ERROR }).int(WINDOW_ERROR).min(1, WINDOW_ERROR).max(MAX_WINDOW_SECONDS, WINDOW_ERROR),
+    ],
+    { error: WINDOW_ERROR },
+  )
+  .describe('second, minute, hour, day, or a number of seconds.');
 
-const Mode = z.enum(['enforce', 'dry_run'], { error: 'mode must be "enforce" or "dry_run"' });
+const Mode = z
+  .enum(['enforce', 'dry_run'], { error: 'mode must be "enforce" or "dry_run"' })
+  .describe('dry_run: decide and log, but let every call through.');
 
 const Limit = z.strictObject({
   counter: z
     .string({ error: 'counter must be a name (letters, digits, _ . : -), e.g. "run_salesbot_rate"' })
-    .regex(COUNTER, 'counter must be 1 to 64 letters, digits or _ . : - (e.g. "run_salesbot_rate")'),
+    .regex(COUNTER, 'counter must be 1 to 64 letters, digits or _ . : - (e.g. "run_salesbot_rate")')
+    .describe('Counter name; reuse it to share a budget across tools.'),
   window: Window,
   max: z
     .number({ error: 'max must be a whole number of calls per window, e.g. 10' })
     .int('max must be a whole number of calls per window, e.g. 10')
     .min(1, 'max must be at least 1; to block a tool use "action": "deny"')
-    .max(MAX_LIMIT, `max must be at most ${MAX_LIMIT}`),
+    .max(MAX_LIMIT, `max must be at most ${MAX_LIMIT}`)
+    .describe('Calls allowed per window.'),
   scope: z
     .string({ error: 'scope must be "grant", "session", "global" or "args.<argument>"' })
     .regex(SCOPE, 'scope must be "grant", "session", "global" or "args.<argument>", e.g. "args.lead_id"')
-    .optional(),
+    .optional()
+    .meta({
+      default: 'grant',
+      description: 'grant (per credential), session (per MCP session), global (whole process) or args.<argument> (per argument value).',
+    }),
+}).meta({
+  id: 'limit',
+  description: 'At most `max` calls per fixed UTC-aligned window, per scope. The same counter name in several places is one shared budget.',
 });
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -62,10 +79,17 @@ const Condition = z
   .strictObject({
     path: z
       .string({ error: 'path must be a string like "args.price"' })
-      .regex(ARG_PATH, 'path must be "args." followed by an argument name, e.g. "args.price" or "args.metadata.key"'),
-    op: z.enum(CONDITION_OPS, { error: `op must be one of ${CONDITION_OPS.join(', ')}` }),
-    value: z.unknown().optional(),
+      .regex(ARG_PATH, 'path must be "args." followed by an argument name, e.g. "args.price" or "args.metadata.key"')
+      .describe('args.<argument>, dotted for nested values, e.g. "args.price".'),
+    op: z
+      .enum(CONDITION_OPS, { error: `op must be one of ${CONDITION_OPS.join(', ')}` })
+      .describe('regex is a full match in RE2 syntax (no backreferences or lookarounds); exists takes true or false.'),
+    value: z
+      .unknown()
+      .optional()
+      .describe('What to compare with: a list for in / not_in, a number for lt / lte / gt / gte, a pattern for regex.'),
   })
+  .meta({ id: 'condition', description: 'A test on the validated arguments of the call.' })
   .superRefine((c, ctx) => {
     const bad = (message: string) => ctx.addIssue({ code: 'custom', path: ['value'], message });
     switch (c.op) {
@@ -106,55 +130,96 @@ const Condition = z
     }
   });
 
+const Limits = z.array(Limit, { error: 'limits must be a list of {counter, window, max, scope} entries' });
+
 const DenyIf = z.strictObject({
   conditions: z.array(Condition, { error: 'conditions must be a list of conditions (an empty list always denies)' }),
-  on_deny: text('on_deny', 500).optional(),
+  on_deny: text('on_deny', 500).optional().describe('Told to the agent when this entry refuses a call.'),
 });
 
 const Approval = z.strictObject({
-  message: text('approval.message', 1_000).optional(),
+  message: text('approval.message', 1_000).optional().describe('Shown to the person above the call summary.'),
   timeout_s: z
     .number({ error: 'timeout_s must be a whole number of seconds' })
     .int('timeout_s must be a whole number of seconds')
     .min(1, 'timeout_s must be at least 1')
     .max(MAX_APPROVAL_TIMEOUT_S, `timeout_s must be at most ${MAX_APPROVAL_TIMEOUT_S}`)
-    .optional(),
+    .optional()
+    .meta({ default: defaults.APPROVAL_TIMEOUT_MS / 1000 }),
   max_pending: z
     .number({ error: 'max_pending must be a whole number of approval requests, e.g. 1' })
     .int('max_pending must be a whole number of approval requests, e.g. 1')
     .min(1, 'max_pending must be at least 1; to block the tool use "action": "deny"')
     .max(MAX_PENDING_APPROVALS, `max_pending must be at most ${MAX_PENDING_APPROVALS}`)
-    .optional(),
+    .optional()
+    .meta({
+      default: defaults.MAX_PENDING_APPROVALS,
+      description: 'At most this many approval requests wait at once per client; more calls are refused (rate_limited) while a person is being asked.',
+    }),
 });
 
 const ToolRule = z
   .strictObject({
-    action: z.enum(['allow', 'deny', 'approval'], { error: 'action must be "allow", "deny" or "approval"' }).optional(),
-    reason: text('reason', 500).optional(),
-    approval: Approval.optional(),
+    action: z
+      .enum(['allow', 'deny', 'approval'], { error: 'action must be "allow", "deny" or "approval"' })
+      .optional()
+      .meta({ default: 'allow', description: 'approval: a person approves each call (MCP elicitation).' }),
+    reason: text('reason', 500).optional().describe('Told to the agent when this tool is refused.'),
+    approval: Approval.optional().describe('With action "approval".'),
     mode: Mode.optional(),
-    require: z.array(Condition, { error: 'require must be a list of conditions' }).optional(),
-    deny_if: z.array(DenyIf, { error: 'deny_if must be a list of {conditions, on_deny} entries' }).optional(),
-    limits: z.array(Limit, { error: 'limits must be a list of {counter, window, max, scope} entries' }).optional(),
+    require: z
+      .array(Condition, { error: 'require must be a list of conditions' })
+      .optional()
+      .describe('Every condition must hold, else the call is refused.'),
+    deny_if: z
+      .array(DenyIf, { error: 'deny_if must be a list of {conditions, on_deny} entries' })
+      .optional()
+      .describe('Each entry refuses the call when all its conditions hold (an empty list always refuses).'),
+    limits: Limits.optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.approval && rule.action !== 'approval') {
       ctx.addIssue({ code: 'custom', path: ['approval'], message: 'approval settings only apply with "action": "approval"; add it or remove "approval"' });
     }
-  });
+  })
+  .meta({ id: 'toolRule' });
+
+const HIDE_DESCRIPTION = 'Tools removed from tools/list and refused when called anyway; "*" hides all.';
 
 export const PolicySchema = z.strictObject({
   $schema: z.string({ error: '$schema must be a string (the path or URL of policy.schema.json)' }).optional(),
   version: z.literal('1', { error: 'version must be the string "1"' }),
   description: text('description', 2_000).optional(),
-  default: z.enum(['allow', 'deny'], { error: 'default must be "allow" or "deny" (what happens to tools not listed under "tools")' }),
+  default: z
+    .enum(['allow', 'deny'], { error: 'default must be "allow" or "deny" (what happens to tools not listed under "tools")' })
+    .describe('What happens to tools not listed under "tools".'),
   mode: Mode.optional(),
-  hide: z.array(z.string({ error: 'hide entries must be tool names or "*"' }), { error: 'hide must be a list of tool names (or "*")' }).optional(),
-  all_tools: z
-    .strictObject({ limits: z.array(Limit, { error: 'limits must be a list of {counter, window, max, scope} entries' }).optional() })
-    .optional(),
+  hide: z
+    .array(z.string({ error: 'hide entries must be tool names or "*"' }), { error: 'hide must be a list of tool names (or "*")' })
+    .optional()
+    .describe(HIDE_DESCRIPTION),
+  all_tools: z.strictObject({ limits: Limits.optional() }).optional(),
   tools: z.record(z.string(), ToolRule, { error: 'tools must be an object keyed by tool name' }).optional(),
+}).meta({
+  title: 'kommo-mcp policy',
+  description: 'PolicyLayer JSON policy format plus kommo-mcp extensions (action, reason, approval, mode). Check a file with: kommo-mcp policy check <file>',
 });
+
+/**
+ * The JSON Schema of the format, for editors (completion and checking as you type), generated from
+ * the zod schema above with the catalogue's tool names filled in under `hide` and `tools` (the parser
+ * checks those names itself, for its "did you mean" hints). The shipped `policy/policy.schema.json`
+ * is this for the catalogue; a test keeps the two equal. Regenerate with
+ *   npm run build && node dist/src/policy-schema.js > policy/policy.schema.json
+ */
+export function policyJsonSchema(kinds: ToolKinds): Record<string, unknown> {
+  const names = [...kinds.keys()];
+  const forCatalogue = PolicySchema.extend({
+    hide: z.array(z.enum(['*', ...names])).optional().describe(HIDE_DESCRIPTION),
+    tools: z.strictObject(Object.fromEntries(names.map((name) => [name, ToolRule.optional().describe(`${name} (${kinds.get(name)})`)]))).optional(),
+  }).meta(PolicySchema.meta() ?? {});
+  return z.toJSONSchema(forCatalogue, { target: 'draft-07', io: 'input' }) as Record<string, unknown>;
+}
 
 export type PolicyDocument = z.infer<typeof PolicySchema>;
 export type PolicyLimit = z.infer<typeof Limit>;

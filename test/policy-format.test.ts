@@ -11,9 +11,7 @@ import { z } from 'zod';
 import { argumentPaths, defineTool } from '../tools/define.js';
 import { toolArguments, toolKinds } from '../tools/index.js';
 import { PolicyError } from '../policy/errors.js';
-import { validatePolicy } from '../policy/format.js';
-import { formatObjects } from '../policy/format.js';
-import { policyJsonSchema } from '../policy/json-schema.js';
+import { ARG_PATH, COUNTER, formatObjects, MAX_LIMIT, policyJsonSchema, SCOPE, validatePolicy } from '../policy/format.js';
 import { loadPolicyFile } from '../policy/store.js';
 
 /** The catalogue's tool names, in order. */
@@ -215,19 +213,22 @@ describe('JSON Schema for editors', () => {
     assert.deepEqual(shipped, policyJsonSchema(toolKinds));
   });
 
-  test('every object of the policy format has the same keys in the zod schema that parses policies and in the JSON Schema', () => {
-    const keySets = (node: unknown, out: string[] = []): string[] => {
-      if (Array.isArray(node)) for (const item of node) keySets(item, out);
-      else if (node !== null && typeof node === 'object') {
-        const properties = (node as { properties?: Record<string, unknown> }).properties;
-        if (properties && (node as { additionalProperties?: unknown }).additionalProperties === false) out.push(Object.keys(properties).sort().join(','));
-        for (const value of Object.values(node)) keySets(value, out);
-      }
-      return out;
+  test('it is generated from the zod schema that parses policies: every object accepts the same keys, limits and patterns', () => {
+    const schema = policyJsonSchema(toolKinds) as {
+      $schema: string;
+      properties: Record<string, { properties?: Record<string, unknown> }>;
+      definitions: Record<string, { properties: Record<string, Record<string, unknown>> }>;
     };
-    const json = new Set(keySets(policyJsonSchema(toolKinds)).filter((keys) => !keys.includes('get_account')));
-    const zod = new Set(formatObjects().map((keys) => [...keys].sort().join(',')));
-    assert.deepEqual([...json].sort(), [...zod].sort());
+    assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+    const keys = (o: { properties?: object } | undefined) => Object.keys(o?.properties ?? {}).sort().join(',');
+    const zodObjects = new Set(formatObjects().map((k) => [...k].sort().join(',')));
+    for (const name of ['condition', 'limit', 'toolRule']) assert.ok(zodObjects.has(keys(schema.definitions[name])), name);
+    assert.ok(zodObjects.has(keys(schema as { properties: object })));
+    const limit = schema.definitions['limit']!.properties;
+    assert.equal(limit['counter']!['pattern'], COUNTER.source);
+    assert.equal(limit['scope']!['pattern'], SCOPE.source);
+    assert.equal(limit['max']!['maximum'], MAX_LIMIT);
+    assert.equal(schema.definitions['condition']!.properties['path']!['pattern'], ARG_PATH.source);
   });
 
   test('it completes the 23 tool names under tools and hide', () => {
