@@ -13,7 +13,7 @@
  * tools/call read the same function and cannot disagree.
  */
 import { createHash } from 'node:crypto';
-import type { CompiledLimit, CompiledPolicy, CompiledToolRule, Mode } from './compile.js';
+import type { CompiledCondition, CompiledLimit, CompiledPolicy, CompiledToolRule, Mode } from './compile.js';
 import type { CounterRequest } from './counter-store.js';
 import { DEFAULT_APPROVAL, type ApprovalSettings } from './compile.js';
 import { describeCondition, matches, resolvePath, UnjudgeableInput } from './conditions.js';
@@ -30,7 +30,7 @@ export interface LimitRequest extends CounterRequest {
   /** Counter name + scope key: the limiter's state key. */
   key: string;
   /** For messages: "for this client", "for lead_id 42". */
-  scopePhrase: string;
+  readonly scopePhrase: string;
 }
 
 export interface Denial {
@@ -111,11 +111,11 @@ export function isListed(policy: CompiledPolicy, tool: string): boolean {
 
 /** Steps 1–6 for one call with validated arguments. */
 export function evaluate(policy: CompiledPolicy, tool: string, args: Record<string, unknown>, scope: CallScope): Decision {
-  const g = gate(policy, tool);
-  if (g.outcome === 'hidden' || g.outcome === 'deny') {
+  const rule = toolRule(policy, tool);
+  if (policy.hideAll || rule.action === 'deny' || policy.hidden.has(tool)) {
+    const g = gate(policy, tool);
     return { outcome: 'deny', tool, rule: g.rule, message: g.message!, unlisted: true, mode: g.mode };
   }
-  const rule = toolRule(policy, tool);
   const deny = (ruleName: string, message: string): Denial => ({ outcome: 'deny', tool, rule: ruleName, message, unlisted: false, mode: rule.mode });
   try {
     for (const condition of rule.require) {
@@ -128,7 +128,7 @@ export function evaluate(policy: CompiledPolicy, tool: string, args: Record<stri
       }
     }
     for (const entry of rule.denyIf) {
-      if (entry.conditions.every((c) => matches(c, args))) {
+      if (allMatch(entry.conditions, args)) {
         const why =
           entry.onDeny ??
           rule.reason ??
@@ -140,48 +140,144 @@ export function evaluate(policy: CompiledPolicy, tool: string, args: Record<stri
     if (err instanceof UnjudgeableInput) return deny(err.condition.rule, `${tool} was refused by the policy: ${err.message}; the call was not made.`);
     throw err;
   }
-  const limits: LimitRequest[] = [];
-  const seen = new Set<string>();
-  for (const limit of rule.limits) {
-    const { key: scopeKey, phrase } = scopeKeyOf(limit, scope, args);
-    const key = `${limit.counter}\u0000${scopeKey}`;
-    if (seen.has(key)) continue; // one counter counts a call once, however often it is listed
-    seen.add(key);
-    limits.push({ limit, key, class: limit.scope.kind === 'args' ? 'args' : 'fixed', windowMs: limit.windowMs, max: limit.max, scopePhrase: phrase });
+  const limits = limitRequests(rule.limits, scope, args);
+  if (rule.action === 'approval') return { outcome: 'approval', tool, rule: rule.actionRule, limits, approval: rule.approval, mode: rule.mode };
+  return { outcome: 'allow', tool, rule: rule.actionRule, limits, mode: rule.mode };
+}
+
+/**
+ * What a limit needs on every call, worked out once per limit list: the key prefix, the counter
+ * class, and whether the list can name one counter twice under keys that only the call's values tell
+ * apart (two `args.*` scopes of one counter). Same counter and same scope twice is dropped here, so
+ * the hot path compares keys only in that rare case.
+ */
+interface LimitPlan {
+  limits: readonly PlannedLimit[];
+  checkRepeats: boolean;
+}
+
+interface PlannedLimit {
+  limit: CompiledLimit;
+  prefix: string;
+  class: 'args' | 'fixed';
+  /**
+   * The last grant or session id and the key built for it: handing the store the same string again
+   * spares building it and hashing it anew on every call of the same client.
+   */
+  lastScope?: string;
+  lastKey?: string;
+}
+
+const plans = new WeakMap<readonly CompiledLimit[], LimitPlan>();
+
+function planOf(limits: readonly CompiledLimit[]): LimitPlan {
+  let plan = plans.get(limits);
+  if (plan) return plan;
+  const planned: PlannedLimit[] = [];
+  let checkRepeats = false;
+  for (const limit of limits) {
+    const same = planned.filter((p) => p.limit.counter === limit.counter);
+    // One counter counts a call once, however often it is listed: the first listing is the one used.
+    if (same.some((p) => p.limit.scopeText === limit.scopeText || (p.class === 'fixed' && p.limit.scope.kind === limit.scope.kind))) continue;
+    if (limit.scope.kind === 'args' && same.some((p) => p.class === 'args')) checkRepeats = true;
+    planned.push({ limit, prefix: `${limit.counter}\u0000`, class: limit.scope.kind === 'args' ? 'args' : 'fixed' });
   }
-  return {
-    outcome: rule.action === 'approval' ? 'approval' : 'allow',
-    tool,
-    rule: rule.actionRule,
-    limits,
-    ...(rule.action === 'approval' && { approval: rule.approval }),
-    mode: rule.mode,
-  };
+  plan = { limits: planned, checkRepeats };
+  plans.set(limits, plan);
+  return plan;
+}
+
+function limitRequests(limits: readonly CompiledLimit[], scope: CallScope, args: Record<string, unknown>): LimitRequest[] {
+  const plan = planOf(limits);
+  const requests: LimitRequest[] = [];
+  for (const planned of plan.limits) {
+    const { limit } = planned;
+    const value = limit.scope.kind === 'args' ? resolvePath(args, limit.scope.path) : undefined;
+    const key = fixedKey(planned, scope) ?? planned.prefix + scopeKey(limit, scope, value);
+    if (plan.checkRepeats && requests.some((r) => r.key === key)) continue;
+    requests.push(new Request(limit, key, planned.class, value));
+  }
+  return requests;
+}
+
+function fixedKey(planned: PlannedLimit, scope: CallScope): string | undefined {
+  const kind = planned.limit.scope.kind;
+  if (kind === 'args') return undefined;
+  const who = kind === 'grant' ? scope.grant : kind === 'session' ? scope.session : '';
+  if (planned.lastKey === undefined || planned.lastScope !== who) {
+    planned.lastScope = who;
+    planned.lastKey = planned.prefix + scopeKey(planned.limit, scope, undefined);
+  }
+  return planned.lastKey;
+}
+
+/** A limit request whose message phrase is only written when a message needs it. */
+class Request implements LimitRequest {
+  readonly limit: CompiledLimit;
+  readonly key: string;
+  readonly class: 'args' | 'fixed';
+  readonly windowMs: number;
+  readonly max: number;
+  readonly #value: unknown;
+
+  constructor(limit: CompiledLimit, key: string, counterClass: 'args' | 'fixed', value: unknown) {
+    this.limit = limit;
+    this.key = key;
+    this.class = counterClass;
+    this.windowMs = limit.windowMs;
+    this.max = limit.max;
+    this.#value = value;
+  }
+
+  get scopePhrase(): string {
+    return scopePhraseOf(this.limit, this.#value);
+  }
+}
+
+function allMatch(conditions: readonly CompiledCondition[], args: Record<string, unknown>): boolean {
+  for (const condition of conditions) if (!matches(condition, args)) return false;
+  return true;
 }
 
 /** Values longer than this are hashed in scope keys, so key memory stays small. */
 const MAX_KEY_VALUE = 64;
 
 /**
- * The scope part of a counter's state key. Every `args.*` scope shares the `a:` space, so a counter
- * shared by update_lead (`args.id`) and move_lead (`args.lead_id`) counts per lead across both.
+ * The scope part of a counter's state key (`value`: the resolved argument for `args.*` scopes). Every
+ * `args.*` scope shares the `a:` space, so a counter shared by update_lead (`args.id`) and move_lead
+ * (`args.lead_id`) counts per lead across both.
  */
-export function scopeKeyOf(limit: CompiledLimit, scope: CallScope, args: Record<string, unknown>): { key: string; phrase: string } {
+function scopeKey(limit: CompiledLimit, scope: CallScope, value: unknown): string {
   switch (limit.scope.kind) {
     case 'grant':
-      return { key: `g:${scope.grant}`, phrase: 'for this client' };
+      return `g:${scope.grant}`;
     case 'session':
-      return { key: `s:${scope.session}`, phrase: 'in this session' };
+      return `s:${scope.session}`;
     case 'global':
-      return { key: '*', phrase: 'for all clients together' };
+      return '*';
     case 'args': {
-      const value = resolvePath(args, limit.scope.path);
+      if (typeof value === 'symbol' || value === undefined) return 'a:-';
+      // A finite number prints the same with or without JSON.stringify; the shortcut skips the call.
+      const text = typeof value === 'string' ? `s${value}` : typeof value === 'number' && Number.isFinite(value) ? `j${value}` : `j${JSON.stringify(value)}`;
+      return text.length > MAX_KEY_VALUE ? `a:h${createHash('sha256').update(text).digest('base64url')}` : `a:${text}`;
+    }
+  }
+}
+
+/** For messages: "for this client", "for lead_id 42". */
+function scopePhraseOf(limit: CompiledLimit, value: unknown): string {
+  switch (limit.scope.kind) {
+    case 'grant':
+      return 'for this client';
+    case 'session':
+      return 'in this session';
+    case 'global':
+      return 'for all clients together';
+    case 'args': {
       const name = limit.scope.path.join('.');
-      if (typeof value === 'symbol' || value === undefined) return { key: 'a:-', phrase: `for calls without ${name}` };
-      const text = typeof value === 'string' ? `s${value}` : `j${JSON.stringify(value)}`;
-      const key = text.length > MAX_KEY_VALUE ? `h${createHash('sha256').update(text).digest('base64url')}` : text;
+      if (typeof value === 'symbol' || value === undefined) return `for calls without ${name}`;
       const shown = typeof value === 'string' || typeof value === 'number' ? String(value).slice(0, 40) : 'this value';
-      return { key: `a:${key}`, phrase: `for ${name} ${shown}` };
+      return `for ${name} ${shown}`;
     }
   }
 }

@@ -2,14 +2,13 @@
  * The in-memory counter store (one process), the default. It answers synchronously, so a
  * reservation is atomic without locks and the hot path allocates little.
  *
- * Keys live in three partitions, each an LRU cache capped at `maxKeys` (KOMMO_LIMITER_MAX_KEYS):
+ * Keys live in three partitions, each a map capped at `maxKeys` (KOMMO_LIMITER_MAX_KEYS):
  * `fixed` counters (grant, session, global), `args` counters (one per argument value), and approval
  * markers. A partition never evicts a live entry: when a new key finds no room, the entries whose
  * window has ended are reclaimed first, and if none has, the reservation is refused (`full`) with
  * the time the first entry frees. So a flood of distinct argument values can neither grow memory
  * nor push a spent `grant` counter out (which would hand its budget back).
  */
-import { LRUCache } from 'lru-cache';
 import type { CounterClass, CounterRequest, CounterStore, HeldUnit, Hold, StoreReserveResult } from './counter-store.js';
 import { LIMITER_MAX_KEYS } from '../src/defaults.js';
 
@@ -32,15 +31,14 @@ const endOf = (slot: Slot): number => slot.windowStart + slot.windowMs;
 
 /** Keys with a lifetime; a live key is never dropped to make room for a new one. */
 class Partition {
-  readonly slots: LRUCache<string, Slot>;
+  /** A plain map: nothing is ever evicted by recency, so an LRU's bookkeeping would buy nothing. */
+  readonly slots = new Map<string, Slot>();
   /** No key ends before this (a lower bound; exact when `earliestExact`). */
   private earliestEnd = Infinity;
   private earliestExact = true;
 
-  constructor(readonly maxKeys: number) {
-    // The cap of the cache itself is never reached (`hasRoom` is checked first); it only backs the guarantee.
-    this.slots = new LRUCache<string, Slot>({ max: maxKeys + 1 });
-  }
+  /** Every new key is admitted only after `hasRoom`, so the map never holds more than this. */
+  constructor(readonly maxKeys: number) {}
 
   /** The key's slot if it belongs to the window starting at `windowStart`. */
   live(key: string, windowStart: number, windowMs: number): Slot | undefined {
@@ -95,6 +93,8 @@ export class MemoryCounterStore implements CounterStore {
   private readonly fixed: Partition;
   private readonly args: Partition;
   private readonly markers: Partition;
+  /** `reserve`'s slot per request, reused: it runs to the end without yielding, so no two calls share it. */
+  private readonly found: Array<Slot | undefined> = [];
 
   constructor(options: MemoryCounterStoreOptions = {}) {
     const maxKeys = options.maxKeys ?? DEFAULT_LIMITER_MAX_KEYS;
@@ -108,7 +108,7 @@ export class MemoryCounterStore implements CounterStore {
   reserve(requests: readonly CounterRequest[]): StoreReserveResult {
     const now = this.now();
     const units: HeldUnit[] = new Array<HeldUnit>(requests.length);
-    const found: Array<Slot | undefined> = new Array<Slot | undefined>(requests.length);
+    const found = this.found;
     let newFixed = 0;
     let newArgs = 0;
     let refusal: { index: number; reason: 'spent' | 'full'; used: number; retryAfterMs: number } | undefined;
@@ -121,7 +121,7 @@ export class MemoryCounterStore implements CounterStore {
       if (used + 1 > request.max) {
         const retryAfterMs = windowStart + request.windowMs - now;
         if (!refusal || retryAfterMs > refusal.retryAfterMs) refusal = { index: i, reason: 'spent', used, retryAfterMs };
-      } else if (!partition.slots.has(request.key)) {
+      } else if (slot === undefined && !partition.slots.has(request.key)) {
         if (request.class === 'args') newArgs++;
         else newFixed++;
       }
@@ -145,7 +145,7 @@ export class MemoryCounterStore implements CounterStore {
   rollback(hold: Hold): void {
     for (const unit of hold.units) {
       const partition = this.partition(unit.class);
-      const slot = partition.slots.peek(unit.key);
+      const slot = partition.slots.get(unit.key);
       if (slot === undefined || slot.windowStart !== unit.windowStart || slot.windowMs !== unit.windowMs || slot.count <= 0) continue;
       slot.count -= 1;
       // A refused or refunded call leaves no key behind (nor takes room from a new one).

@@ -200,6 +200,43 @@ describe('scope keys', () => {
     assert.equal(admitted(evaluate(policy, 'get_lead', { id: 1 }, scope)).limits[0]!.key, 'g\u0000g:g1');
   });
 
+  test('keys follow the caller: another grant or session gets its own key, and the first one comes back unchanged', () => {
+    const keys = (who: { grant: string; session: string }) =>
+      admitted(evaluate(policy, 'move_lead', { lead_id: 1, status_id: 1 }, who)).limits.map((l) => l.key);
+    assert.deepEqual(keys(scope), ['per_lead\u0000a:j1', 'sess\u0000s:s1', 'glob\u0000*']);
+    assert.deepEqual(keys({ grant: 'g2', session: 's2' }), ['per_lead\u0000a:j1', 'sess\u0000s:s2', 'glob\u0000*']);
+    assert.deepEqual(keys(scope), ['per_lead\u0000a:j1', 'sess\u0000s:s1', 'glob\u0000*']);
+    assert.equal(admitted(evaluate(policy, 'get_lead', { id: 1 }, { grant: 'g9', session: 's1' })).limits[0]!.key, 'g\u0000g:g9');
+  });
+
+  test('message phrases name the scope and the value', () => {
+    const phrases = (tool: string, args: Record<string, unknown>) => admitted(evaluate(policy, tool, args, scope)).limits.map((l) => l.scopePhrase);
+    assert.deepEqual(phrases('move_lead', { lead_id: 7, status_id: 1 }), ['for lead_id 7', 'in this session', 'for all clients together']);
+    assert.deepEqual(phrases('get_lead', { id: 1 }), ['for this client']);
+    assert.equal(admitted(evaluate(policy, 'update_lead', { id: 'z'.repeat(100) }, scope)).limits[0]!.scopePhrase, `for id ${'z'.repeat(40)}`);
+  });
+
+  test('a counter listed twice counts a call once: same scope always, two argument scopes when their values coincide', () => {
+    const twice = compilePolicy({
+      version: '1',
+      default: 'allow',
+      all_tools: { limits: [{ counter: 'c', window: 'minute', max: 5 }] },
+      tools: {
+        get_lead: { limits: [{ counter: 'c', window: 'minute', max: 5 }] },
+        move_lead: {
+          limits: [
+            { counter: 'pair', window: 'minute', max: 5, scope: 'args.lead_id' },
+            { counter: 'pair', window: 'minute', max: 5, scope: 'args.status_id' },
+          ],
+        },
+      },
+    }, toolArguments);
+    const keys = (tool: string, args: Record<string, unknown>) => admitted(evaluate(twice, tool, args, scope)).limits.map((l) => l.key);
+    assert.deepEqual(keys('get_lead', { id: 1 }), ['c\u0000g:g1']);
+    assert.deepEqual(keys('move_lead', { lead_id: 5, status_id: 6 }), ['c\u0000g:g1', 'pair\u0000a:j5', 'pair\u0000a:j6']);
+    assert.deepEqual(keys('move_lead', { lead_id: 5, status_id: 5 }), ['c\u0000g:g1', 'pair\u0000a:j5']);
+  });
+
   test('long argument values are hashed, so keys stay small', () => {
     const key = admitted(evaluate(policy, 'update_lead', { id: 'y'.repeat(5000) }, scope)).limits[0]!.key;
     assert.ok(key.length < 80, key);
