@@ -9,7 +9,7 @@
  * pose as part of the server's own message ("...\n\nThis call is safe, approve it").
  */
 import { approvalWords, ApprovalWords } from '../src/approval-words.js';
-import { NotFound } from '../src/errors.js';
+import { KommoNotFound } from '../src/errors.js';
 import { findStage, lossReasonName, userName } from '../src/kommo/names.js';
 import { escapeInvisible, quote } from '../src/quote.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
@@ -59,7 +59,7 @@ async function describeChange(tool: AnyTool, args: Readonly<Record<string, unkno
     const text = (await tool.describe(args as Record<string, unknown>, ctx)).trim();
     return text || undefined;
   } catch (err) {
-    if (err instanceof NotFound) throw err;
+    if (err instanceof KommoNotFound) throw err;
     if (ctx.signal.aborted) throw err;
     ctx.log.warn('approval summary: could not read the current record', { tool: tool.name, error: err instanceof Error ? err.name : 'unknown' });
     return w.unreadable();

@@ -12,7 +12,7 @@
  */
 import { APPROVAL_TIMEOUT_MS as DEFAULT_APPROVAL_TIMEOUT_MS } from '../src/defaults.js';
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitRequestFormParams, type ElicitResult } from '@modelcontextprotocol/server';
-import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound } from '../src/errors.js';
+import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, KommoNotFound } from '../src/errors.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
 import { approvalWords, type ApprovalWords } from '../src/approval-words.js';
 import { buildApprovalMessage, shortHash } from './approval-summary.js';
@@ -175,7 +175,7 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
         { ...details, reason: 'cancelled' },
       );
     }
-    if (err instanceof NotFound) {
+    if (err instanceof KommoNotFound) {
       audit('cancelled', { waitedMs, reason: 'record_not_found' });
       throw err;
     }

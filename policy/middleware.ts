@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
-import { ApprovalDeclined, AuditUnavailable, CallCancelled, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
+import { ApprovalDeclined, asToolError, AuditUnavailable, lostWriteError, CallCancelled, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
 import { scrubSecrets, silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
@@ -201,11 +201,12 @@ export class PolicyMiddleware {
       const data = await this.attempts.run(record.attempts, () => tool.run(record.args!, context));
       result = toSuccessResult(data, tool.peopleText === true);
     } catch (err) {
-      failure = !reachedRun && !(err instanceof ToolError) ? this.policyError(tool, err, record) : err;
+      // From here on a Kommo failure is the tool error it maps to (one mapper, src/errors.ts).
+      failure = asToolError(err) ?? (reachedRun ? err : this.policyError(tool, err, record));
       if (!(failure instanceof ToolError)) this.logInternalError(tool, failure);
       if (reachedRun && tool.kind !== 'read' && writeOutcomeUnknown(record.attempts)) {
         record.outcomeUnknown = true;
-        failure = mayHaveBeenApplied(tool, record.args!, failure);
+        failure = lostWriteError(tool.name, tool.verify?.(record.args!) ?? 'look at the record in Kommo', failure);
       }
       record.cancelled = env.toolContext.signal.aborted;
       // A cancelled write whose answer was lost keeps saying that it may have been applied.
@@ -510,26 +511,6 @@ export function shouldRollback(tool: AnyTool, failure: unknown, reachedRun: bool
   if (failure instanceof KommoError) return failure.status === 0 || failure.status === 429 || failure.status >= 500;
   if (failure instanceof NotFound) return false; // Kommo said 404 / 204
   return failure instanceof ToolError; // a typed refusal by the tool before it sent anything
-}
-
-/** The error of a write whose answer was lost: it may have been applied; say how to check, never "try again later". */
-function mayHaveBeenApplied(tool: AnyTool, args: Record<string, unknown>, failure: unknown): KommoError {
-  const status = failure instanceof KommoError ? failure.status : 0;
-  const reason = failure instanceof ToolError ? failure.details.reason : undefined;
-  const what =
-    status >= 500
-      ? `Kommo answered with a server error (HTTP ${status})`
-      : reason === 'timeout'
-        ? 'no answer came in time'
-        : reason === 'cancelled'
-          ? 'the call was cancelled before the answer came'
-          : 'the connection broke before the answer came';
-  const check = tool.verify?.(args) ?? 'look at the record in Kommo';
-  return new KommoError(
-    `${tool.name} sent the change to Kommo but ${what}, so the change may have been applied: ${check} before trying again.`,
-    status,
-    { ...(reason !== undefined && { reason }), outcome: 'unknown', check },
-  );
 }
 
 export function rateLimited(tool: string, refusal: Refusal): RateLimited {

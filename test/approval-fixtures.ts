@@ -4,7 +4,7 @@
  */
 import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/client';
 import { z } from 'zod';
-import { NotFound } from '../src/errors.js';
+import { KommoNotFound } from '../src/errors.js';
 import type { KommoApi } from '../src/kommo/api.js';
 import { fakeKommoApi } from './fake-kommo.js';
 import { ReferenceData, type ReferenceDataOptions } from '../src/kommo/reference.js';
@@ -86,7 +86,7 @@ export function stubKommo(account: Partial<Account> = {}): StubKommo {
   };
   const read = async <T>(path: string, body: T | undefined, notFound?: string): Promise<T> => {
     const found = await readMaybe(path, body);
-    if (found === undefined) throw new NotFound(`${notFound ?? 'The requested record'} was not found in Kommo.`);
+    if (found === undefined) throw new KommoNotFound(notFound);
     return found;
   };
   const client = fakeKommoApi({

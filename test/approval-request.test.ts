@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, type ElicitResult } from '@modelcontextprotocol/server';
-import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, NotFound, ToolError } from '../src/errors.js';
+import { ApprovalDeclined, ApprovalRequired, ApprovalUnavailable, KommoNotFound, ToolError } from '../src/errors.js';
 import { approvalSchema, readAnswer, requestApproval } from '../policy/approval.js';
 import { ApprovalWords } from '../src/approval-words.js';
 import { accept, approvalRequest, fakeElicit, HASH, never, stubKommo, toolContext } from './approval-fixtures.js';
@@ -203,8 +203,7 @@ describe('requestApproval', () => {
   it('a record that does not exist ends the call with not_found before asking anyone', async () => {
     const { elicit, calls } = fakeElicit(() => accept('approve'));
     const { req, audit } = approvalRequest({ elicit, args: { id: 4040, price: 1 } });
-    const err = await rejection(requestApproval(req));
-    assert.ok(err instanceof NotFound);
+    await assert.rejects(requestApproval(req), KommoNotFound);
     assert.equal(calls.length, 0);
     assert.deepEqual(events(audit), ['proposed', 'cancelled']);
   });

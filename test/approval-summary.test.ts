@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NotFound } from '../src/errors.js';
+import { KommoNotFound } from '../src/errors.js';
 import { describeArguments, labelFor, shortHash } from '../policy/approval-summary.js';
 import { findStage } from '../src/kommo/names.js';
 import { quote } from '../src/quote.js';
@@ -79,7 +79,7 @@ describe('approval summary', () => {
   });
 
   it('a lead change to a missing lead is not_found', async () => {
-    await assert.rejects(describeLeadChange(7, { price: 1 }, toolContext(stubKommo().client)), NotFound);
+    await assert.rejects(describeLeadChange(7, { price: 1 }, toolContext(stubKommo().client)), KommoNotFound);
   });
 
   it('a Salesbot run names the bot and the lead and says the bot may message the customer', async () => {

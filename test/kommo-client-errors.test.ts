@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KommoError, KommoHttpError, KommoTimeout, KommoUnreachable, toErrorResult } from '../src/errors.js';
+import { asToolError, KommoFailure, KommoHttpError, KommoTimeout, KommoUnreachable, toErrorResult } from '../src/errors.js';
 import { Pacer } from '../src/kommo/pacer.js';
 import { assertClean, client, failure, html, json, MARKER, ok, problem, ScriptedServer, server, shown, useScriptedServer, type Reply } from './kommo-client-support.js';
 
@@ -33,7 +33,7 @@ describe('KommoClient: errors carry fixed messages, never upstream text', () => 
     });
     const { kommo } = client();
     const err = await failure(kommo.post('/api/v4/leads', [{ name: 'x' }]));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.status, 400);
     assert.equal(err.message, 'Kommo rejected the request as invalid (fields: custom_fields_values.0.field_id, price).');
     assert.deepEqual(err.details.fields, [
@@ -48,9 +48,9 @@ describe('KommoClient: errors carry fixed messages, never upstream text', () => 
     const { kommo } = client();
     for (let i = 0; i < 2; i++) {
       const err = await failure(kommo.patch('/api/v4/leads/1', { price: 1 }));
-      assert.ok(err instanceof KommoError);
+      assert.ok(err instanceof KommoFailure);
       assert.equal(err.message, 'Kommo rejected the request as invalid.');
-      assert.deepEqual(err.details, { status: 400 });
+      assert.deepEqual(asToolError(err)!.details, { status: 400 });
       assertClean(err);
     }
   });
@@ -68,11 +68,11 @@ describe('KommoClient: errors carry fixed messages, never upstream text', () => 
     ['418', { status: 418, body: MARKER }, 418, /unexpected HTTP 418/],
   ];
   for (const [name, reply, status, message, reason] of cases) {
-    it(`${name} → KommoError ${status} with a fixed message`, async () => {
+    it(`${name} → KommoFailure ${status} with a fixed message`, async () => {
       server.reply(reply);
       const { kommo } = client({ maxRetries: 0 });
       const err = await failure(kommo.get('/api/v4/account'));
-      assert.ok(err instanceof KommoError, String(err));
+      assert.ok(err instanceof KommoFailure, String(err));
       assert.equal(err.status, status);
       assert.match(err.message, message);
       assert.equal(err.details.reason, reason);
@@ -83,12 +83,12 @@ describe('KommoClient: errors carry fixed messages, never upstream text', () => 
     });
   }
 
-  it('a request that outlives timeoutMs → KommoError status 0, reason timeout', async () => {
+  it('a request that outlives timeoutMs → KommoFailure status 0, reason timeout', async () => {
     server.reply({ status: 200, body: '{}', delayMs: 600 });
     const { kommo } = client({ timeoutMs: 150, maxRetries: 0 });
     const started = performance.now();
     const err = await failure(kommo.get('/api/v4/account'));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.status, 0);
     assert.equal(err.details.reason, 'timeout');
     assert.match(err.message, /did not answer within/);
@@ -100,7 +100,7 @@ describe('KommoClient: errors carry fixed messages, never upstream text', () => 
     const { kommo } = client({ timeoutMs: 200, maxRetries: 0 });
     const started = performance.now();
     const err = await failure(kommo.get('/api/v4/account'));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.details.reason, 'timeout');
     assert.ok(performance.now() - started < 1500);
   });
@@ -112,11 +112,11 @@ describe('KommoClient: errors carry fixed messages, never upstream text', () => 
     assert.equal(server.seen.length, 2);
   });
 
-  it('a network failure → KommoError status 0, reason network, no socket detail', async () => {
+  it('a network failure → KommoFailure status 0, reason network, no socket detail', async () => {
     server.reply({ destroy: true });
     const { kommo } = client({ maxRetries: 0 });
     const err = await failure(kommo.get('/api/v4/account'));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.status, 0);
     assert.equal(err.details.reason, 'network');
     assert.doesNotMatch(shown(err), /ECONNRESET|socket hang up|127\.0\.0\.1/);
@@ -126,7 +126,7 @@ describe('KommoClient: errors carry fixed messages, never upstream text', () => 
     server.reply({ status: 200, body: json({ blob: 'x'.repeat(5000) }) });
     const { kommo } = client({ maxResponseBytes: 1000, maxRetries: 0 });
     const err = await failure(kommo.get('/api/v4/leads'));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.details.reason, 'too_large');
   });
 });
@@ -142,7 +142,7 @@ describe('KommoClient: cancellation', () => {
       },
     });
     const err = await failure(kommo.get('/api/v4/account', { signal: controller.signal }));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.details.reason, 'cancelled');
     assert.equal(server.seen.length, 1);
   });
@@ -154,7 +154,7 @@ describe('KommoClient: cancellation', () => {
     setTimeout(() => controller.abort(), 50);
     const started = performance.now();
     const err = await failure(kommo.get('/api/v4/account', { signal: controller.signal }));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.details.reason, 'cancelled');
     assert.ok(performance.now() - started < 550);
     assert.equal(server.seen.length, 1);
@@ -169,7 +169,7 @@ describe('KommoClient: cancellation', () => {
     const pending = kommo.get('/api/v4/account', { signal: controller.signal });
     setTimeout(() => controller.abort(), 20);
     const err = await failure(pending);
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.details.reason, 'cancelled');
     assert.equal(server.seen.length, 1);
     assert.equal(pacer.waiting, 0);

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KommoError, NotFound, toErrorResult } from '../src/errors.js';
+import { KommoFailure, KommoNotFound, toErrorResult } from '../src/errors.js';
 import { serializeQuery } from '../src/kommo/query.js';
 import { assertClean, client, failure, html, json, MARKER, ok, problem, ScriptedServer, server, TOKEN, useScriptedServer, type Reply } from './kommo-client-support.js';
 
@@ -49,7 +49,7 @@ describe('KommoClient: requests', () => {
       server.reply({ status: 302, headers: { location: `${elsewhere.url}/api/v4/account` } });
       const { kommo } = client();
       const err = await failure(kommo.get('/api/v4/account'));
-      assert.ok(err instanceof KommoError);
+      assert.ok(err instanceof KommoFailure);
       assert.equal(err.status, 302);
       assert.equal(err.details.reason, 'redirect');
       assert.equal(elsewhere.seen.length, 0);
@@ -84,7 +84,7 @@ describe('KommoClient: 204 and not found', () => {
     server.reply({ status: 200, body: json({ _links: { next: { href: 'x' } }, _embedded: { leads: [{ id: 1 }] } }) });
     const { kommo } = client();
     const err = await failure(kommo.listAll('/api/v4/leads', 'leads', { maxPages: 3 }));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(server.seen.length, 3);
   });
 
@@ -97,7 +97,7 @@ describe('KommoClient: 204 and not found', () => {
       server.reply(reply);
       const { kommo } = client();
       const err = await failure(kommo.getOne('/api/v4/leads/42', { notFound: 'Lead 42' }));
-      assert.ok(err instanceof NotFound);
+      assert.ok(err instanceof KommoNotFound);
       assert.equal(err.message, 'Lead 42 was not found in Kommo.');
       assert.deepEqual(JSON.parse((toErrorResult(err).content[0] as { text: string }).text), {
         error: 'not_found',
@@ -112,7 +112,7 @@ describe('KommoClient: 204 and not found', () => {
     server.reply({ status: 204 });
     const { kommo } = client();
     const err = await failure(kommo.getOne('/api/v4/leads/42'));
-    assert.ok(err instanceof NotFound);
+    assert.ok(err instanceof KommoNotFound);
     assert.equal(err.message, 'The requested record was not found in Kommo.');
   });
 
@@ -127,7 +127,7 @@ describe('KommoClient: 204 and not found', () => {
     server.reply({ status: 200, body: `<html>${MARKER}</html>`, headers: { 'content-type': 'text/html' } });
     const { kommo } = client();
     const err = await failure(kommo.getOne('/api/v4/account'));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.details.reason, 'bad_response');
     assertClean(err);
   });

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KommoError } from '../src/errors.js';
+import { asToolError, KommoFailure } from '../src/errors.js';
 import { parseRetryAfter } from '../src/kommo/client.js';
 import { assertClean, client, failure, html, ok, problem, ScriptedServer, server, sleeps, useScriptedServer, type Reply } from './kommo-client-support.js';
 
@@ -33,18 +33,18 @@ describe('KommoClient: reads retry, writes never do', () => {
     server.reply(problem(500, 'Internal Server Error'), ok);
     const { kommo } = client();
     const err = await failure(kommo.get('/api/v4/account'));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.status, 500);
     assert.equal(server.seen.length, 1);
   });
 
-  it('GET gives up after maxRetries with a typed KommoError', async () => {
+  it('GET gives up after maxRetries with a typed KommoFailure', async () => {
     server.reply(problem(503, 'Service Unavailable'));
     const { kommo } = client({ maxRetries: 3 });
     const err = await failure(kommo.get('/api/v4/leads'));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.status, 503);
-    assert.equal(err.code, 'kommo_error');
+    assert.equal(asToolError(err)?.code, 'kommo_error');
     assert.equal(server.seen.length, 4, 'first attempt + 3 retries');
     assert.deepEqual(sleeps, [75, 150, 300]);
     assertClean(err);
@@ -88,7 +88,7 @@ describe('KommoClient: reads retry, writes never do', () => {
     server.reply({ ...html(429, '429 Too Many Requests'), headers: { 'content-type': 'text/html', 'retry-after': '300' } }, ok);
     const { kommo } = client({ maxRetryAfterMs: 10_000 });
     const err = await failure(kommo.get('/api/v4/account'));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.status, 429);
     assert.equal(err.details.retryAfterSeconds, 300);
     assert.equal(server.seen.length, 1, 'no retry: a tool call cannot hang for five minutes');
@@ -131,7 +131,7 @@ describe('KommoClient: reads retry, writes never do', () => {
         const { kommo } = client({ maxRetries: 5 });
         const call = method === 'POST' ? kommo.post('/api/v4/leads', [{ name: 'x' }]) : kommo.patch('/api/v4/leads/1', { price: 5 });
         const err = await failure(call);
-        assert.ok(err instanceof KommoError);
+        assert.ok(err instanceof KommoFailure);
         assert.equal(server.seen.length, 1, 'a write is never repeated automatically');
         assert.deepEqual(sleeps, []);
         assertClean(err);
@@ -146,14 +146,14 @@ describe('KommoClient: reads retry, writes never do', () => {
     await dead.close();
     const refused = client({ baseUrl: deadUrl });
     const err = await failure(refused.kommo.post('/api/v4/leads', [{ name: 'x' }]));
-    assert.ok(err instanceof KommoError);
+    assert.ok(err instanceof KommoFailure);
     assert.equal(err.details.reason, 'network');
     assert.equal(err.retryable, true, 'nothing reached Kommo: the limiter may give the reservation back');
 
     server.reply({ status: 200, body: '{}', delayMs: 400 });
     const slow = client({ timeoutMs: 100 });
     const timedOut = await failure(slow.kommo.post('/api/v4/leads', [{ name: 'x' }]));
-    assert.ok(timedOut instanceof KommoError);
+    assert.ok(timedOut instanceof KommoFailure);
     assert.equal(timedOut.details.reason, 'timeout');
     assert.equal(timedOut.retryable, false, 'Kommo may have applied it');
   });
@@ -181,10 +181,12 @@ describe('KommoClient: reads retry, writes never do', () => {
     for (const [reply, message] of lost) {
       server.reply(reply);
       const err = await failure(client({ onAttempt, timeoutMs: 100 }).kommo.post('/api/v4/leads', [{ name: 'x' }]));
-      assert.ok(err instanceof KommoError);
-      assert.match(err.message, message);
-      assert.doesNotMatch(err.message, /try again later/);
-      assert.equal(err.details.outcome, 'unknown');
+      assert.ok(err instanceof KommoFailure);
+      assert.equal(err.outcomeUnknown, true);
+      const told = asToolError(err)!;
+      assert.match(told.message, message);
+      assert.doesNotMatch(told.message, /try again later/);
+      assert.equal(told.details.outcome, 'unknown');
     }
     // The call cancelled before sending left the pace queue: no attempt at all.
     assert.deepEqual(seen, [

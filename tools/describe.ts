@@ -4,7 +4,7 @@
  * approval form. Everything agent- or Kommo-supplied is quoted (src/quote.ts).
  */
 import { approvalWords, type ApprovalWords } from '../src/approval-words.js';
-import { NotFound } from '../src/errors.js';
+import { KommoNotFound } from '../src/errors.js';
 import type { EntityType } from '../src/kommo/api.js';
 import { findStage, lossReasonName, userName } from '../src/kommo/names.js';
 import { LOST_STATUS_ID, WON_STATUS_ID } from '../src/kommo/types.js';
@@ -49,7 +49,7 @@ export interface LeadChange {
 /**
  * `Lead "Acme renewal" (id 42), value R$ 1,200:` then one line per change, before → after
  * (stage "Negociação" (funil "Funil de vendas") → "Closed - won" (…), value R$ 1,200 → R$ 1,500),
- * read from Kommo first. Throws NotFound when the lead does not exist.
+ * read from Kommo first. Throws KommoNotFound when the lead does not exist.
  */
 export async function describeLeadChange(leadId: number, change: LeadChange, ctx: ToolContext): Promise<string> {
   const w = await approvalWords(ctx);
@@ -110,7 +110,7 @@ async function pipelineLabel(id: number, ctx: ToolContext): Promise<string> {
 
 /**
  * `lead "Acme renewal" (id 42)` (the noun in the account's language), read from Kommo. Throws
- * NotFound when the record does not exist; other read failures give `lead 42`.
+ * KommoNotFound when the record does not exist; other read failures give `lead 42`.
  */
 export async function recordLabel(entityType: EntityType, id: number, ctx: ToolContext): Promise<string> {
   const noun = (await approvalWords(ctx)).noun(entityType);
@@ -118,7 +118,7 @@ export async function recordLabel(entityType: EntityType, id: number, ctx: ToolC
     const record = await ctx.kommo[entityType].get(id, { signal: ctx.signal });
     return record.name ? `${noun} ${quote(record.name)} (id ${id})` : `${noun} ${id}`;
   } catch (err) {
-    if (err instanceof NotFound || ctx.signal.aborted) throw err;
+    if (err instanceof KommoNotFound || ctx.signal.aborted) throw err;
     return `${noun} ${id}`;
   }
 }

@@ -6,7 +6,7 @@
  * cache lifetime per kind (`ReferenceData.refresh`), so a flood of unknown ids cannot turn into a
  * flood of reads.
  */
-import { InvalidArguments, NotFound } from '../src/errors.js';
+import { InvalidArguments, KommoNotFound } from '../src/errors.js';
 import type { KommoApi } from '../src/kommo/api.js';
 import type { ReferenceData, ReferenceKind } from '../src/kommo/reference.js';
 import { LOST_STATUS_ID, WON_STATUS_ID, type LossReason, type Pipeline } from '../src/kommo/types.js';
@@ -46,7 +46,7 @@ export async function checkBot(kommo: KommoApi, botId: number, signal: AbortSign
   try {
     bot = await kommo.bots.get(botId, { signal });
   } catch (err) {
-    if (err instanceof NotFound) return;
+    if (err instanceof KommoNotFound) return;
     throw err;
   }
   if (bot !== undefined) return;

@@ -65,7 +65,7 @@ export interface SalesbotTarget {
 interface Records<T> {
   /** One page of the list; 204 is an empty page. */
   list(query: Query, call?: Call): Promise<Page<T>>;
-  /** One record; 204 and 404 both answer `NotFound` ("<Noun> <id> was not found in Kommo."). */
+  /** One record; 204 and 404 both answer `KommoNotFound` (a `not_found` result) ("<Noun> <id> was not found in Kommo."). */
   get(id: number, call?: Call & { with?: string }): Promise<T>;
 }
 

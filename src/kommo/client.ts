@@ -8,7 +8,7 @@
  * another host, so the token only ever goes to KOMMO_BASE_URL.
  */
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { Cancelled, KommoError, KommoHttpError, KommoTimeout, KommoUnreachable, MAY_HAVE_BEEN_APPLIED, NotFound, PageLimitReached } from '../errors.js';
+import { Cancelled, type KommoFailure, KommoHttpError, KommoNotFound, KommoResponseTooLarge, KommoTimeout, KommoUnreachable, PageLimitReached } from '../errors.js';
 import { MAX_RETRIES, REQUEST_TIMEOUT_MS } from '../defaults.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
@@ -76,7 +76,7 @@ type Method = 'GET' | 'POST' | 'PATCH';
 
 type Attempt<T> =
   | { ok: true; value: T | undefined }
-  | { ok: false; error: KommoError | NotFound; retryAfterMs?: number };
+  | { ok: false; error: KommoFailure; retryAfterMs?: number };
 
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 const SAFE_PATH = /^[\w.[\]-]{1,120}$/;
@@ -137,7 +137,7 @@ export class KommoClient {
   /** GET of one record: 204 and 404 both mean it does not exist. */
   async getOne<T>(path: string, opts: RequestOptions = {}): Promise<T> {
     const data = await this.request<T>('GET', path, opts);
-    if (data === undefined) throw notFound(opts.notFound);
+    if (data === undefined) throw new KommoNotFound(opts.notFound);
     return data;
   }
 
@@ -197,15 +197,15 @@ export class KommoClient {
       const hintTooLong = retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs;
       const delay = retryAfterMs !== undefined ? Math.min(retryAfterMs, this.maxRetryAfterMs) : this.backoff(attempt);
       // Kommo counts requests per account: when one caller is told to slow down, everyone is.
-      if (error instanceof KommoError && error.status === 429) this.options.pacer.pauseFor(delay);
-      const retryable = error instanceof KommoError && error.retryable;
+      if (error.status === 429) this.options.pacer.pauseFor(delay);
+      const retryable = error.retryable;
       if (!retryable || attempt >= retries || hintTooLong) {
-        const fields = { method, path, status: statusOf(error), attempts: attempt + 1, ...reasonOf(error) };
-        if (error instanceof NotFound) this.logger.debug('kommo record not found', fields);
+        const fields = { method, path, status: error.status, attempts: attempt + 1, ...reasonOf(error) };
+        if (error instanceof KommoNotFound) this.logger.debug('kommo record not found', fields);
         else this.logger.warn('kommo request failed', fields);
         throw error;
       }
-      this.logger.info('kommo request retried', { method, path, status: statusOf(error), attempt: attempt + 1, delayMs: delay });
+      this.logger.info('kommo request retried', { method, path, status: error.status, attempt: attempt + 1, delayMs: delay });
       await cancellable(this.sleep(delay, opts.signal), opts.signal);
     }
   }
@@ -283,10 +283,6 @@ function interpret<T>(method: Method, response: AxiosResponse<string>, what: str
   return retryAfterMs === undefined ? { ok: false, error } : { ok: false, error, retryAfterMs };
 }
 
-function notFound(what = 'The requested record'): NotFound {
-  return new NotFound(`${what} was not found in Kommo.`);
-}
-
 function cancelled(method: Method = 'GET', sent = false): Cancelled {
   return new Cancelled(method !== 'GET' && sent ? 'after_write_sent' : 'before_answer');
 }
@@ -306,11 +302,7 @@ function assertApiPath(path: string): void {
   if (!/^\/(?!\/)[^\s\\]*$/.test(path)) throw new TypeError('Kommo paths must be absolute paths on the account: one leading slash, no host, no spaces');
 }
 
-function statusOf(error: KommoError | NotFound): number {
-  return error instanceof KommoError ? error.status : 404;
-}
-
-function reasonOf(error: KommoError | NotFound): { reason?: unknown } {
+function reasonOf(error: KommoFailure): { reason?: unknown } {
   return error.details.reason === undefined ? {} : { reason: error.details.reason };
 }
 
@@ -337,26 +329,26 @@ function neverSent(err: unknown): boolean {
   return [err.code, causeCode].some((c) => typeof c === 'string' && NOT_SENT_CODES.has(c));
 }
 
-function transportError(err: unknown, method: Method, timeoutMs: number, timedOut: boolean, sent: boolean): KommoError {
+function transportError(err: unknown, method: Method, timeoutMs: number, timedOut: boolean, sent: boolean): KommoFailure {
   const code = isAxiosError(err) ? err.code : undefined;
   const write = method !== 'GET';
   if (timedOut || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
     // A read is safe to repeat; a write that timed out may have been applied.
     const seconds = Math.round(timeoutMs / 1000);
     return write && sent
-      ? new KommoTimeout(`Kommo did not answer within ${seconds} seconds after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'timeout', outcome: 'unknown' })
+      ? new KommoTimeout(`Kommo did not answer within ${seconds} seconds after the request was sent`, 0, { reason: 'timeout' }, false, true)
       : new KommoTimeout(`Kommo did not answer within ${seconds} seconds.`, 0, { reason: 'timeout' }, !write);
   }
   if (code === 'ERR_BAD_RESPONSE' && isAxiosError(err) && /maxContentLength/.test(err.message)) {
-    return new KommoError('Kommo answered with more data than this server accepts in one response; narrow the request.', 0, { reason: 'too_large' });
+    return new KommoResponseTooLarge();
   }
   if (write && sent) {
-    return new KommoUnreachable(`The connection to Kommo broke after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, 0, { reason: 'network', outcome: 'unknown' });
+    return new KommoUnreachable('The connection to Kommo broke after the request was sent', 0, { reason: 'network' }, false, true);
   }
   return new KommoUnreachable('Kommo could not be reached (network error); check KOMMO_BASE_URL and the connection.', 0, { reason: 'network' }, !write || !sent);
 }
 
-function httpError(method: Method, response: AxiosResponse<string>, what: string | undefined, retryAfterMs: number | undefined): KommoError | NotFound {
+function httpError(method: Method, response: AxiosResponse<string>, what: string | undefined, retryAfterMs: number | undefined): KommoFailure {
   const status = response.status;
   const body = typeof response.data === 'string' ? response.data : '';
   const isHtml = String(response.headers['content-type'] ?? '').includes('html') || /^\s*</.test(body);
@@ -378,7 +370,7 @@ function httpError(method: Method, response: AxiosResponse<string>, what: string
     case status === 403:
       return new KommoHttpError("The token's user has no rights for this record or method in Kommo (or API access from this IP is not allowed).", 403);
     case status === 404:
-      return notFound(what);
+      return new KommoNotFound(what);
     case status === 429:
       return new KommoHttpError(
         "Kommo's rate limit (7 requests per second) was exceeded; wait a few seconds and try again.",
@@ -388,7 +380,7 @@ function httpError(method: Method, response: AxiosResponse<string>, what: string
       );
     case status >= 500 && method !== 'GET':
       // Writes are never retried: the server failed at some point after receiving the change.
-      return new KommoHttpError(`Kommo answered with a server error (HTTP ${status}) after the request was sent, ${MAY_HAVE_BEEN_APPLIED}`, status, { outcome: 'unknown' });
+      return new KommoHttpError(`Kommo answered with a server error (HTTP ${status}) after the request was sent`, status, {}, false, true);
     case status >= 500:
       return new KommoHttpError(
         `Kommo answered with a server error (HTTP ${status}); try again later.`,
@@ -402,7 +394,7 @@ function httpError(method: Method, response: AxiosResponse<string>, what: string
 }
 
 /** Keeps only field paths and error codes from Kommo's `validation-errors` envelope. */
-function validationError(body: string): KommoError {
+function validationError(body: string): KommoHttpError {
   const fields: Array<{ path: string; code: string }> = [];
   try {
     const parsed = JSON.parse(body) as { 'validation-errors'?: unknown };
