@@ -119,22 +119,13 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
   // The middleware's audit lines carry the argument hash already (argsSha256).
   const audit = (event: ApprovalEvent, fields: Record<string, unknown> = {}): void => req.audit(event, fields);
 
-  // One signal for "stop waiting": the client cancelled the tool call, or nobody answered in time.
-  const stop = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop.abort(new SdkError(SdkErrorCode.RequestTimeout, `Approval timed out after ${timeoutSeconds} s`));
-  }, timeoutMs);
-  const onCallCancelled = (): void => stop.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) onCallCancelled();
-  else ctx.signal.addEventListener('abort', onCallCancelled, { once: true });
-  let keepAlive: NodeJS.Timeout | undefined;
+  const wait = startWaiting(ctx.signal, timeoutMs, timeoutSeconds);
+  let stopKeepAlive: (() => void) | undefined;
 
   audit('proposed', { timeoutSeconds });
   let answer: Answer;
   try {
-    const shownCtx = { ...ctx, signal: stop.signal };
+    const shownCtx = { ...ctx, signal: wait.signal };
     const words = await approvalWords(shownCtx);
     const message = await buildApprovalMessage({
       tool,
@@ -145,58 +136,21 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
       ctx: shownCtx,
       words,
     });
-    throwIfStopped(stop.signal);
+    throwIfStopped(wait.signal);
+    stopKeepAlive = keepAlive(ctx, tool.name, timeoutSeconds, waited, req.progressEveryMs ?? PROGRESS_EVERY_MS);
 
-    // Progress must increase with each notification: seconds waited, to a tenth, strictly rising.
-    let reported = 0;
-    keepAlive = setInterval(() => {
-      reported = Math.max(Math.round(waited() / 100) / 10, Math.round((reported + 0.1) * 10) / 10);
-      void ctx.progress(reported, timeoutSeconds, `Waiting for a person to approve ${tool.name}`).catch(() => {});
-    }, req.progressEveryMs ?? PROGRESS_EVERY_MS);
-    keepAlive.unref?.();
-
-    const pending = elicit({ mode: 'form', message, requestedSchema: approvalSchema(words) }, { signal: stop.signal, timeoutMs });
+    const pending = elicit({ mode: 'form', message, requestedSchema: approvalSchema(words) }, { signal: wait.signal, timeoutMs });
     // The race below may settle first; a late rejection of the request must not go unhandled.
     pending.catch(() => {});
-    answer = readAnswer(await untilStopped(pending, stop.signal));
+    answer = readAnswer(await untilStopped(pending, wait.signal));
   } catch (err) {
     const waitedMs = waited();
-    if (timedOut || isTimeout(err)) {
-      audit('expired', { waitedMs, timeoutSeconds });
-      throw new ApprovalRequired(
-        `Nobody answered the approval request for this ${tool.name} call within ${timeoutSeconds} seconds, so nothing was sent to Kommo; ask the user whether they want it and call again when they are present to approve.`,
-        { ...details, reason: 'timeout', timeoutSeconds },
-      );
-    }
-    if (ctx.signal.aborted) {
-      audit('cancelled', { waitedMs, reason: 'call_cancelled' });
-      throw new ApprovalRequired(
-        `The ${tool.name} call was cancelled while waiting for approval, so nothing was sent to Kommo; ask the user when they are present before calling it again.`,
-        { ...details, reason: 'cancelled' },
-      );
-    }
-    if (err instanceof KommoNotFound) {
-      audit('cancelled', { waitedMs, reason: 'record_not_found' });
-      throw err;
-    }
-    if (clientCannotElicit(err)) {
-      audit('cancelled', { waitedMs, reason: 'client_cannot_elicit' });
-      throw unavailable(tool.name, details);
-    }
-    if (isInvalidAnswer(err)) {
-      answer = { outcome: 'declined', reason: 'invalid_answer' };
-    } else {
-      ctx.log.warn('approval request failed', { tool: tool.name, argsHash: ref, error: err instanceof ProtocolError || err instanceof SdkError ? err.code : err instanceof Error ? err.name : 'unknown' });
-      audit('cancelled', { waitedMs, reason: 'elicitation_failed' });
-      throw new ApprovalRequired(
-        `The approval request for this ${tool.name} call could not be completed (the client did not answer it), so nothing was sent to Kommo; ask the user when they are present and call again.`,
-        { ...details, reason: 'elicitation_failed' },
-      );
-    }
+    const unanswered = classifyUnanswered(err, wait.timedOut(), ctx.signal.aborted);
+    if (unanswered === 'invalid_answer') answer = { outcome: 'declined', reason: 'invalid_answer' };
+    else refuseUnanswered(unanswered, err, { tool: tool.name, details, waitedMs, timeoutSeconds, audit, log: ctx.log });
   } finally {
-    clearTimeout(timer);
-    if (keepAlive) clearInterval(keepAlive);
-    ctx.signal.removeEventListener('abort', onCallCancelled);
+    wait.dispose();
+    stopKeepAlive?.();
   }
 
   const waitedMs = waited();
@@ -206,6 +160,103 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
     throw new ApprovalRequired(`The arguments of this ${tool.name} call changed after they were shown, so nothing was sent to Kommo; call again.`, details);
   }
   concludeApproval(answer, tool.name, details, (event, fields) => audit(event, { waitedMs, ...fields }));
+}
+
+/** The wait for an answer: `signal` aborts when the client cancels the tool call or nobody answers in time. */
+interface Waiting {
+  signal: AbortSignal;
+  /** Whether the wait ended because the approval timeout passed. */
+  timedOut(): boolean;
+  /** Clears the timer and the link to the call's signal. */
+  dispose(): void;
+}
+
+function startWaiting(callSignal: AbortSignal, timeoutMs: number, timeoutSeconds: number): Waiting {
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort(new SdkError(SdkErrorCode.RequestTimeout, `Approval timed out after ${timeoutSeconds} s`));
+  }, timeoutMs);
+  const onCallCancelled = (): void => stop.abort(callSignal.reason);
+  if (callSignal.aborted) onCallCancelled();
+  else callSignal.addEventListener('abort', onCallCancelled, { once: true });
+  return {
+    signal: stop.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      callSignal.removeEventListener('abort', onCallCancelled);
+    },
+  };
+}
+
+/**
+ * Sends notifications/progress while the person decides (clients that reset their timeout on
+ * progress keep waiting); returns the function that stops it. Progress must increase with each
+ * notification: seconds waited, to a tenth, strictly rising.
+ */
+function keepAlive(ctx: ToolContext, toolName: string, timeoutSeconds: number, waited: () => number, everyMs: number): () => void {
+  let reported = 0;
+  const interval = setInterval(() => {
+    reported = Math.max(Math.round(waited() / 100) / 10, Math.round((reported + 0.1) * 10) / 10);
+    void ctx.progress(reported, timeoutSeconds, `Waiting for a person to approve ${toolName}`).catch(() => {});
+  }, everyMs);
+  interval.unref?.();
+  return () => clearInterval(interval);
+}
+
+/** Why no answer came from the person, or `invalid_answer` when the client's answer broke the form. */
+type Unanswered = 'expired' | 'call_cancelled' | 'record_not_found' | 'client_cannot_elicit' | 'invalid_answer' | 'elicitation_failed';
+
+function classifyUnanswered(err: unknown, timedOut: boolean, callCancelled: boolean): Unanswered {
+  if (timedOut || isTimeout(err)) return 'expired';
+  if (callCancelled) return 'call_cancelled';
+  if (err instanceof KommoNotFound) return 'record_not_found';
+  if (clientCannotElicit(err)) return 'client_cannot_elicit';
+  if (isInvalidAnswer(err)) return 'invalid_answer';
+  return 'elicitation_failed';
+}
+
+interface Refusal {
+  tool: string;
+  details: Record<string, unknown>;
+  waitedMs: number;
+  timeoutSeconds: number;
+  audit: (event: ApprovalEvent, fields?: Record<string, unknown>) => void;
+  log: ToolContext['log'];
+}
+
+/** Audits why no approval came and throws what the agent is told; nothing was sent to Kommo. */
+function refuseUnanswered(unanswered: Exclude<Unanswered, 'invalid_answer'>, err: unknown, r: Refusal): never {
+  const { tool, details, waitedMs, timeoutSeconds, audit } = r;
+  switch (unanswered) {
+    case 'expired':
+      audit('expired', { waitedMs, timeoutSeconds });
+      throw new ApprovalRequired(
+        `Nobody answered the approval request for this ${tool} call within ${timeoutSeconds} seconds, so nothing was sent to Kommo; ask the user whether they want it and call again when they are present to approve.`,
+        { ...details, reason: 'timeout', timeoutSeconds },
+      );
+    case 'call_cancelled':
+      audit('cancelled', { waitedMs, reason: 'call_cancelled' });
+      throw new ApprovalRequired(
+        `The ${tool} call was cancelled while waiting for approval, so nothing was sent to Kommo; ask the user when they are present before calling it again.`,
+        { ...details, reason: 'cancelled' },
+      );
+    case 'record_not_found':
+      audit('cancelled', { waitedMs, reason: 'record_not_found' });
+      throw err;
+    case 'client_cannot_elicit':
+      audit('cancelled', { waitedMs, reason: 'client_cannot_elicit' });
+      throw unavailable(tool, details);
+    case 'elicitation_failed':
+      r.log.warn('approval request failed', { tool, argsHash: details['argsHash'], error: err instanceof ProtocolError || err instanceof SdkError ? err.code : err instanceof Error ? err.name : 'unknown' });
+      audit('cancelled', { waitedMs, reason: 'elicitation_failed' });
+      throw new ApprovalRequired(
+        `The approval request for this ${tool} call could not be completed (the client did not answer it), so nothing was sent to Kommo; ask the user when they are present and call again.`,
+        { ...details, reason: 'elicitation_failed' },
+      );
+  }
 }
 
 /**
