@@ -17,3 +17,5 @@ export const LIMITER_MAX_KEYS = 100_000;
 export const APPROVAL_TIMEOUT_MS = 120_000;
 /** Approval forms that may wait at once per grant (a rule's `approval.max_pending`). */
 export const MAX_PENDING_APPROVALS = 1;
+/** Longest protocol message accepted (a stdio line or an HTTP POST body); a longer one is answered with an error and dropped. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;

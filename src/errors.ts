@@ -242,6 +242,13 @@ export function lostWriteError(tool: string, check: string, failure: unknown): K
   });
 }
 
+/** A JSON value's kind, as an error message names it ("an array", "a string", "null"). */
+export function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /** Turns any thrown value into the JSON error result `{"error": CODE, "message": …, …details}`. */
 export function toErrorResult(err: unknown): CallToolResult {
   const payload = asToolError(err)?.toJSON() ?? { error: 'internal_error', message: 'The server failed unexpectedly while handling this call; nothing more is known.' };

@@ -34,7 +34,9 @@ import {
   type McpHandlerRequestOptions,
 } from '@modelcontextprotocol/server';
 import { isLoopbackHost } from './config.js';
+import { MAX_MESSAGE_BYTES } from './defaults.js';
 import type { Logger } from './log.js';
+import { screenMessage, tooLargeReply } from './protocol-guard.js';
 import type { CreatedServer } from './server.js';
 
 export const MCP_PATH = '/mcp';
@@ -153,13 +155,15 @@ export async function startHttpServer(options: HttpServeOptions): Promise<HttpMc
     return legacyStateless(request, { authInfo });
   };
 
-  const route = async (request: Request, extra?: McpHandlerRequestOptions): Promise<Response> => {
+  const route = async (received: Request, extra?: McpHandlerRequestOptions): Promise<Response> => {
     const authInfo = extra?.authInfo;
     if (!authInfo) return jsonRpcError(401, -32001, 'Unauthorized');
+    const request = await screenBody(received);
+    if (request instanceof Response) return request;
     if (await isLegacyRequest(request)) return serveLegacy(request, authInfo);
     return modern.fetch(request, { authInfo });
   };
-  const handle = toNodeHandler({ fetch: route }, { onerror });
+  const handle = toNodeHandler({ fetch: route }, { onerror, maxRequestBodySize: MAX_MESSAGE_BYTES });
 
   const loopback = isLoopbackHost(options.host);
   const allowed = options.allowedHosts ?? [];
@@ -181,6 +185,13 @@ export async function startHttpServer(options: HttpServeOptions): Promise<HttpMc
       const error = req.headers.authorization ? ', error="invalid_token"' : '';
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': `Bearer realm="kommo-mcp"${error}` });
       res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Unauthorized: send Authorization: Bearer <token of your grant>' }, id: null }));
+      return;
+    }
+    // A body declared over the cap is answered before it is read, and read to its end (discarded),
+    // so the client gets the answer rather than a reset connection; the SDK caps undeclared lengths.
+    if (Number(req.headers['content-length']) > MAX_MESSAGE_BYTES) {
+      req.resume();
+      res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify(tooLargeReply()));
       return;
     }
     // The grant travels as the SDK's pass-through auth info; the token itself goes no further.
@@ -239,6 +250,29 @@ function jsonRpcError(status: number, code: number, message: string): Response {
     status,
     headers: { 'content-type': 'application/json' },
   });
+}
+
+/**
+ * A POST's messages through `screenMessage` (the same checks as stdio) before the SDK parses them:
+ * the request as it came, the request with its rewritten body, or the answer that refuses it.
+ * A body that is not JSON goes on as it came; the SDK answers it.
+ */
+async function screenBody(request: Request): Promise<Request | Response> {
+  if (request.method !== 'POST') return request;
+  const body = await readJson(request);
+  if (body === undefined) return request;
+  const messages = Array.isArray(body) ? body : [body];
+  const screened = messages.map(screenMessage);
+  if (screened.some((s) => 'refuse' in s)) {
+    const replies = screened.flatMap((s) => ('refuse' in s && s.refuse ? [s.refuse] : []));
+    if (replies.length === 0) return new Response(null, { status: 202 });
+    return Response.json(Array.isArray(body) ? replies : replies[0], { status: 400 });
+  }
+  const passed = screened.map((s) => ('pass' in s ? s.pass : undefined));
+  if (passed.every((message, i) => message === messages[i])) return request;
+  const headers = new Headers(request.headers);
+  headers.delete('content-length');
+  return new Request(request, { headers, body: JSON.stringify(Array.isArray(body) ? passed : passed[0]) });
 }
 
 /** The parsed body of a POST (read from a clone, so the transport can still read it), or undefined. */

@@ -4,13 +4,14 @@
  * stdout belongs to the MCP protocol; everything else goes to stderr.
  */
 import { randomBytes } from 'node:crypto';
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { ConfigError, grantsPathFrom, loadConfig, parseArgs, withEnvFile, type Config } from './config.js';
 import { kommoApi } from './kommo/api.js';
 import { KommoClient } from './kommo/client.js';
 import { Pacer } from './kommo/pacer.js';
 import { ReferenceData } from './kommo/reference.js';
 import { createLogger, redactSecrets } from './log.js';
+import { screenedLines } from './protocol-guard.js';
 import { addGrant, grantForAuthorization, loadGrants, LOCAL_GRANT, STDIO_GRANT } from './grants.js';
 import { createServer, SERVER_NAME, SERVER_VERSION, type CreatedServer } from './server.js';
 import { ReportServices } from './reports/services.js';
@@ -170,12 +171,18 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
     // The entry builds the instance once the client's opening message names its era (2025
     // `initialize` or 2026-07-28 `server/discover` / enveloped request) and pins it to the connection.
     let app: CreatedServer | undefined;
+    // Odd shapes and oversized lines are answered before the SDK reads them (src/protocol-guard.ts);
+    // a reply is one whole line on stdout, like every message the SDK writes.
+    const wire = new StdioServerTransport(
+      screenedLines(process.stdin, (reply) => process.stdout.write(`${JSON.stringify(reply)}\n`)),
+      process.stdout,
+    );
     const connection = serveStdio(
       ({ era }) => {
         app = build(era, STDIO_GRANT);
         return app.server;
       },
-      { onerror: (error) => logger.debug('stdio protocol error', { error: describeError(error) }) },
+      { transport: wire, onerror: (error) => logger.debug('stdio protocol error', { error: describeError(error) }) },
     );
     closers.push(() => connection.close());
     notifyToolsChanged = () => void app?.notifyToolsChanged().catch(() => {});

@@ -28,6 +28,7 @@ import { APPROVAL_INPUT } from '../policy/approval-round-trip.js';
 import type { ApprovalClaims, ApprovalStates } from '../policy/approval-state.js';
 import type { CallEnv, CallScope, Elicit, PolicyMiddleware } from '../policy/middleware.js';
 import { PromptCatalogue } from './prompts.js';
+import { argumentsAsSent } from './protocol-guard.js';
 import { ResourceCatalogue } from './resources.js';
 import { PEOPLE_TEXT_NOTICE } from './result.js';
 
@@ -132,15 +133,16 @@ export function createServer(deps: ServerDeps): CreatedServer {
     // tool result: nothing ran, and a client must not read it as the tool's answer.
     if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${request.params.name}"; call tools/list to see the available tools.`);
     const env = callEnv(ctx, request.params._meta?.progressToken);
+    const args = argumentsAsSent(request.params.arguments);
     const states = deps.approvalStates;
     if (legacy || !states) {
-      const result = await deps.middleware.call(tool, request.params.arguments, env);
+      const result = await deps.middleware.call(tool, args, env);
       // The era's wire encoding of the result (a low-level handler applies it itself).
       return server.projectCallToolResult(result, describeTool(tool).outputSchema);
     }
     const capabilities = ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof ctx.mcpReq.envelope] as ClientCapabilities | undefined;
     const state = ctx.mcpReq.requestState<ApprovalClaims>();
-    const result = await deps.middleware.call(tool, request.params.arguments, {
+    const result = await deps.middleware.call(tool, args, {
       ...env,
       roundTrip: {
         states,
