@@ -80,6 +80,13 @@ describe('architecture', () => {
     assert.deepEqual(offenders, []);
   });
 
+  it('ask_kommo: every sentence is in the wording module (src/reports/ask/render.ts); the answer modules hold no pt/es/en text', () => {
+    const answerModules = ['answer.ts', 'answer-context.ts', 'current-figures.ts', 'lookup.ts', 'period-figures.ts', 'rankings.ts', 'task-answers.ts'].map((f) => `src/reports/ask/${f}`);
+    for (const file of answerModules) assert.ok(sources('src/reports/ask').includes(file), `${file} exists`);
+    const offenders = answerModules.filter((f) => /\bpt:\s*['`]|\.t\(\{/.test(read(f)));
+    assert.deepEqual(offenders, []);
+  });
+
   it('the server version is the one in package.json', () => {
     assert.equal(SERVER_VERSION, (JSON.parse(read('package.json')) as { version: string }).version);
   });

@@ -101,9 +101,5 @@ export function freshnessNote(ctx: AnswerContext, source: Record<string, unknown
   const f = source['freshness'] as Freshness | undefined;
   if (!f) return '';
   const at = isoLocal(ctx.calendar.timezone, Date.parse(f.synced_at) / 1000);
-  return ctx.words.t({
-    pt: ` Dados da cópia em memória atualizada em ${at} (há ${f.age_seconds} s).`,
-    es: ` Datos de la copia en memoria actualizada el ${at} (hace ${f.age_seconds} s).`,
-    en: ` Data from the in-memory copy brought up to date at ${at} (${f.age_seconds} s ago).`,
-  });
+  return ctx.words.freshness(at, f);
 }

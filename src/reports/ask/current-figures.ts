@@ -15,17 +15,7 @@ export async function currentCount(ctx: AnswerContext, kind: 'stage' | 'total' |
   const value = selected.length;
   // The stage is already in the sentence for a stage count.
   const scope = w.scope(kind === 'stage' ? { ...scopeNames(ctx), stages: [] } : scopeNames(ctx));
-  let text: string;
-  if (kind === 'stage') {
-    const names = ctx.parsed.stages.map((s) => `${s.name} (${s.pipelineName})`).join(', ');
-    text = w.t({
-      pt: `Leads na etapa ${names} agora${scope}: ${w.number(value)}.`,
-      es: `Leads en la etapa ${names} ahora${scope}: ${w.number(value)}.`,
-      en: `Leads in stage ${names} now${scope}: ${w.number(value)}.`,
-    });
-  } else {
-    text = `${w.metricName(kind)}${scope}: ${w.number(value)}.`;
-  }
+  const text = w.currentCount(kind, scopeNames(ctx).stages.join(', '), scope, value);
   const interpretation = w.interpretation({ kind } as Intent) + (kind === 'stage' ? '' : w.scopeNote(scopeNames(ctx))) + freshnessNote(ctx, current.source);
   const byStage = kind === 'stage' && ctx.parsed.stages.length > 1
     ? ctx.parsed.stages.map((s) => ({ pipeline_id: s.pipelineId, status_id: s.statusId, name: s.name, leads: selected.filter((l) => l.pipeline_id === s.pipelineId && l.status_id === s.statusId).length }))

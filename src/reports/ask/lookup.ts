@@ -41,26 +41,8 @@ export async function lookup(ctx: AnswerContext, intent: Extract<Intent, { kind:
           emails: fieldValues(c, 'EMAIL'),
           created_at: isoLocal(tz, c.created_at),
         }));
-  const what = intent.entity === 'leads' ? w.t({ pt: 'lead(s)', es: 'lead(s)', en: 'lead(s)' }) : w.t({ pt: 'contato(s)', es: 'contacto(s)', en: 'contact(s)' });
-  const head =
-    items.length === 0
-      ? w.t({
-          pt: `Nenhum ${intent.entity === 'leads' ? 'lead' : 'contato'} encontrado para “${intent.name}”.`,
-          es: `Ningún ${intent.entity === 'leads' ? 'lead' : 'contacto'} encontrado para “${intent.name}”.`,
-          en: `No ${intent.entity === 'leads' ? 'lead' : 'contact'} found for “${intent.name}”.`,
-        })
-      : w.t({
-          pt: `Encontrei ${items.length}${page.hasNext ? '+' : ''} ${what} para “${intent.name}”:`,
-          es: `Encontré ${items.length}${page.hasNext ? '+' : ''} ${what} para “${intent.name}”:`,
-          en: `Found ${items.length}${page.hasNext ? '+' : ''} ${what} for “${intent.name}”:`,
-        });
-  const lines = items.map((item) =>
-    'price' in item
-      ? `#${item.id} ${item.name} — ${w.money(item.price)}, ${item.status_name ?? item.status_id} (${item.pipeline_name ?? item.pipeline_id}), ${item.responsible_user_name}` +
-        `, ${w.t({ pt: 'criado', es: 'creado', en: 'created' })} ${localMinute(item.created_at)}` +
-        (item.closed_at ? `, ${w.t({ pt: 'fechado', es: 'cerrado', en: 'closed' })} ${localMinute(item.closed_at)}` : '')
-      : `#${item.id} ${item.name}${item.phones.length ? ` — ${item.phones.join(', ')}` : ''}${item.emails.length ? `, ${item.emails.join(', ')}` : ''}, ${item.responsible_user_name}`,
-  );
+  const head = w.lookupHead(intent.entity, intent.name, items.length, page.hasNext);
+  const lines = items.map((item) => w.lookupLine(item));
   const interpretation = w.interpretation(intent);
   const attribute = intent.attribute;
   if (attribute && intent.entity === 'leads') {
@@ -102,11 +84,6 @@ export function attributeValue(attribute: LeadAttribute, item: LeadItem): string
     case 'closed':
       return item.closed_at ? item.closed_at.slice(0, 10) : null;
   }
-}
-
-/** "2026-03-05T14:07:00-03:00" → "2026-03-05 14:07". */
-export function localMinute(iso: string): string {
-  return iso.slice(0, 16).replace('T', ' ');
 }
 
 export function fieldValues(contact: Contact, code: string): string[] {

@@ -4,7 +4,6 @@
 import { nameOfPipeline, nameOfUser } from '../sales-report.js';
 import { breakdown, isNewIn, isOpen, matchesFilter, type Breakdown } from '../summary.js';
 import type { Intent, Metric } from './intent.js';
-import type { Words } from './render.js';
 import { type AnswerContext, currentLeads, filterOf, freshnessNote, MAX_LISTED, periodInfo, periodOf, scopeNames } from './answer-context.js';
 
 export function metricValue(row: Breakdown, metric: Metric): number {
@@ -22,10 +21,6 @@ export function metricValue(row: Breakdown, metric: Metric): number {
     case 'open':
       return 0;
   }
-}
-
-export function formatMetric(w: Words, metric: Metric, value: number): string {
-  return metric === 'revenue' || metric === 'average' ? w.money(value) : metric === 'conversion' ? w.percent(value) : w.number(value);
 }
 
 export async function rankingInPeriod(ctx: AnswerContext, intent: Extract<Intent, { kind: 'ranking' }>): Promise<Record<string, unknown>> {
@@ -48,17 +43,9 @@ export async function rankingInPeriod(ctx: AnswerContext, intent: Extract<Intent
     average: r.average,
     conversion_rate: r.conversion_rate,
   }));
-  const lines = ranking.slice(0, MAX_LISTED).map(
-    (r) =>
-      `${r.position}. ${r.name} — ${formatMetric(w, intent.metric, r.value)} (${w.number(r.won)} ${w.t({ pt: 'ganhos', es: 'ganados', en: 'won' })}` +
-      `${intent.metric === 'revenue' ? '' : `, ${w.money(r.revenue)}`})`,
-  );
-  const head = w.t({
-    pt: `Ranking por ${intent.by === 'user' ? 'responsável' : 'funil'} — ${w.rankMetricName(intent.metric)}, ${w.periodPhrase(p.spec, p.period)}${w.scope(scopeNames(ctx))}:`,
-    es: `Ranking por ${intent.by === 'user' ? 'responsable' : 'embudo'} — ${w.rankMetricName(intent.metric)}, ${w.periodPhrase(p.spec, p.period)}${w.scope(scopeNames(ctx))}:`,
-    en: `Ranking by ${intent.by === 'user' ? 'responsible user' : 'pipeline'} — ${w.rankMetricName(intent.metric)}, ${w.periodPhrase(p.spec, p.period)}${w.scope(scopeNames(ctx))}:`,
-  });
-  const empty = w.t({ pt: 'nenhum lead no período.', es: 'ningún lead en el período.', en: 'no leads in the period.' });
+  const lines = ranking.slice(0, MAX_LISTED).map((r) => w.rankingInPeriodLine(r, intent.metric));
+  const head = w.rankingInPeriodHead(intent.by, intent.metric, w.periodPhrase(p.spec, p.period), w.scope(scopeNames(ctx)));
+  const empty = w.noLeadsInPeriod();
   const interpretation = w.interpretation(intent) + (p.defaulted ? w.defaultPeriodNote() : '');
   return {
     answer: `${head}${lines.length ? '\n' + lines.join('\n') : ' ' + empty}\n${interpretation}`,
@@ -92,12 +79,8 @@ export async function rankingNow(ctx: AnswerContext, intent: Extract<Intent, { k
       name: intent.by === 'user' ? nameOfUser(ctx.users, key) : nameOfPipeline(ctx.pipelines, key),
       value,
     }));
-  const head = w.t({
-    pt: `Ranking por ${intent.by === 'user' ? 'responsável' : 'funil'} — leads em aberto agora${w.scope(scopeNames(ctx))}:`,
-    es: `Ranking por ${intent.by === 'user' ? 'responsable' : 'embudo'} — leads abiertos ahora${w.scope(scopeNames(ctx))}:`,
-    en: `Ranking by ${intent.by === 'user' ? 'responsible user' : 'pipeline'} — open leads now${w.scope(scopeNames(ctx))}:`,
-  });
-  const lines = ranking.slice(0, MAX_LISTED).map((r) => `${r.position}. ${r.name} — ${w.number(r.value)}`);
+  const head = w.rankingNowHead(intent.by, w.scope(scopeNames(ctx)));
+  const lines = ranking.slice(0, MAX_LISTED).map((r) => w.rankingNowLine(r));
   const interpretation =
     w.interpretation(intent) + ' ' + w.interpretation({ kind: 'open' }) + (created ? w.createdInPeriodNote(created.spec, created.period) : '') + freshnessNote(ctx, current.source);
   return {

@@ -5,6 +5,7 @@
 import type { Language } from './language.js';
 import type { PeriodSpec } from './period-parse.js';
 import type { Intent, LeadAttribute, Metric, NotUnderstoodReason } from './intent.js';
+import type { Freshness } from '../incremental-cache.js';
 import type { Period } from '../period.js';
 
 const LOCALE: Record<Language, string> = { pt: 'pt-BR', es: 'es', en: 'en-US' };
@@ -22,6 +23,27 @@ export interface LeadItem {
   responsible_user_name: string;
   created_at: string;
   closed_at: string | null;
+}
+
+/** A contact as a lookup shows it. */
+export interface ContactItem {
+  id: number;
+  name: string;
+  responsible_user_id: number;
+  responsible_user_name: string;
+  phones: string[];
+  emails: string[];
+  created_at: string;
+}
+
+/** The figures of a period a sentence states (see `figures` in src/reports/summary.ts). */
+export interface PeriodFigures {
+  new: number;
+  won: number;
+  lost: number;
+  revenue: number;
+  average: number;
+  conversion_rate: number;
 }
 
 /** The names of the filters a question named, as the answer states them. */
@@ -374,4 +396,169 @@ export class Words {
     const list = supported[this.lang];
     return { answer: `${why[reason][this.lang]} ${lead}\n- ${list.join('\n- ')}`, supported: list };
   }
+
+  /** The figure of a period question: `kind` is the intent's kind, `metric` its metric for counts. */
+  periodFigure(kind: Intent['kind'], metric: Metric | 'closed' | undefined, f: PeriodFigures, scope: string, when: string): string {
+    const head = (name: string): string => `${name}${scope} — ${when}: `;
+    switch (kind) {
+      case 'count':
+        return metric === 'closed'
+          ? `${head(this.metricName('closed'))}${this.number(f.won + f.lost)} (${this.number(f.won)} ${this.t({ pt: 'ganhos', es: 'ganados', en: 'won' })}, ${this.number(f.lost)} ${this.t({ pt: 'perdidos', es: 'perdidos', en: 'lost' })}).`
+          : `${head(this.metricName(metric as Metric))}${this.number(f[metric as 'new' | 'won' | 'lost'])}.`;
+      case 'revenue':
+        return `${head(this.metricName('revenue'))}${this.money(f.revenue)} (${this.number(f.won)} ${this.t({ pt: 'leads ganhos', es: 'leads ganados', en: 'won leads' })}).`;
+      case 'average':
+        return f.won > 0
+          ? `${head(this.metricName('average'))}${this.money(f.average)} (${this.number(f.won)} ${this.t({ pt: 'leads ganhos, receita', es: 'leads ganados, ingresos', en: 'won leads, revenue' })} ${this.money(f.revenue)}).`
+          : `${head(this.metricName('average'))}${this.t({ pt: 'nenhum lead ganho no período, não há média.', es: 'ningún lead ganado en el período, no hay promedio.', en: 'no won leads in the period, so no average.' })}`;
+      case 'conversion':
+        return f.won + f.lost > 0
+          ? `${head(this.metricName('conversion'))}${this.percent(f.conversion_rate)} (${this.number(f.won)} ${this.t({ pt: 'ganhos de', es: 'ganados de', en: 'won of' })} ${this.number(f.won + f.lost)} ${this.t({ pt: 'fechados', es: 'cerrados', en: 'closed' })}).`
+          : `${head(this.metricName('conversion'))}${this.t({ pt: 'nenhum lead ganho ou perdido no período.', es: 'ningún lead ganado o perdido en el período.', en: 'no won or lost leads in the period.' })}`;
+      default:
+        return (
+          head(this.t({ pt: 'Resumo', es: 'Resumen', en: 'Summary' })) +
+          this.t({
+            pt: `${this.number(f.new)} novos, ${this.number(f.won)} ganhos, ${this.number(f.lost)} perdidos; receita ${this.money(f.revenue)}; ticket médio ${this.money(f.average)}; conversão ${this.percent(f.conversion_rate)}.`,
+            es: `${this.number(f.new)} nuevos, ${this.number(f.won)} ganados, ${this.number(f.lost)} perdidos; ingresos ${this.money(f.revenue)}; ticket promedio ${this.money(f.average)}; conversión ${this.percent(f.conversion_rate)}.`,
+            en: `${this.number(f.new)} new, ${this.number(f.won)} won, ${this.number(f.lost)} lost; revenue ${this.money(f.revenue)}; average deal ${this.money(f.average)}; conversion ${this.percent(f.conversion_rate)}.`,
+          })
+        );
+    }
+  }
+
+  openCreatedIn(value: number, scope: string, when: string): string {
+    return this.t({
+      pt: `Leads criados que continuam em aberto${scope} — ${when}: ${this.number(value)}.`,
+      es: `Leads creados que siguen abiertos${scope} — ${when}: ${this.number(value)}.`,
+      en: `Leads created that are still open${scope} — ${when}: ${this.number(value)}.`,
+    });
+  }
+
+  openCreatedInNote(): string {
+    return this.t({
+      pt: 'Leads com data de criação no período que hoje não estão em Ganho (142) nem Perdido (143).',
+      es: 'Leads con fecha de creación en el período que hoy no están en Ganado (142) ni Perdido (143).',
+      en: 'Leads created in the period that are not in Closed - won (142) or Closed - lost (143) now.',
+    });
+  }
+
+  /** A count of leads now: in the stages named (`stages`, "Negociação (Funil de vendas)"), all, or open. */
+  currentCount(kind: 'stage' | 'total' | 'open', stages: string, scope: string, value: number): string {
+    if (kind !== 'stage') return `${this.metricName(kind)}${scope}: ${this.number(value)}.`;
+    return this.t({
+      pt: `Leads na etapa ${stages} agora${scope}: ${this.number(value)}.`,
+      es: `Leads en la etapa ${stages} ahora${scope}: ${this.number(value)}.`,
+      en: `Leads in stage ${stages} now${scope}: ${this.number(value)}.`,
+    });
+  }
+
+  /** When the in-memory copy the answer was read from was brought up to date (`at` local ISO 8601). */
+  freshness(at: string, f: Freshness): string {
+    return this.t({
+      pt: ` Dados da cópia em memória atualizada em ${at} (há ${f.age_seconds} s).`,
+      es: ` Datos de la copia en memoria actualizada el ${at} (hace ${f.age_seconds} s).`,
+      en: ` Data from the in-memory copy brought up to date at ${at} (${f.age_seconds} s ago).`,
+    });
+  }
+
+  rankingInPeriodHead(by: 'user' | 'pipeline', metric: Metric, when: string, scope: string): string {
+    return this.t({
+      pt: `Ranking por ${by === 'user' ? 'responsável' : 'funil'} — ${this.rankMetricName(metric)}, ${when}${scope}:`,
+      es: `Ranking por ${by === 'user' ? 'responsable' : 'embudo'} — ${this.rankMetricName(metric)}, ${when}${scope}:`,
+      en: `Ranking by ${by === 'user' ? 'responsible user' : 'pipeline'} — ${this.rankMetricName(metric)}, ${when}${scope}:`,
+    });
+  }
+
+  /** One line of a period ranking: its metric's value, then the won count (and revenue unless that is the metric). */
+  rankingInPeriodLine(r: { position: number; name: string; value: number; won: number; revenue: number }, metric: Metric): string {
+    return (
+      `${r.position}. ${r.name} — ${this.metricValue(metric, r.value)} (${this.number(r.won)} ${this.t({ pt: 'ganhos', es: 'ganados', en: 'won' })}` +
+      `${metric === 'revenue' ? '' : `, ${this.money(r.revenue)}`})`
+    );
+  }
+
+  noLeadsInPeriod(): string {
+    return this.t({ pt: 'nenhum lead no período.', es: 'ningún lead en el período.', en: 'no leads in the period.' });
+  }
+
+  rankingNowHead(by: 'user' | 'pipeline', scope: string): string {
+    return this.t({
+      pt: `Ranking por ${by === 'user' ? 'responsável' : 'funil'} — leads em aberto agora${scope}:`,
+      es: `Ranking por ${by === 'user' ? 'responsable' : 'embudo'} — leads abiertos ahora${scope}:`,
+      en: `Ranking by ${by === 'user' ? 'responsible user' : 'pipeline'} — open leads now${scope}:`,
+    });
+  }
+
+  rankingNowLine(r: { position: number; name: string; value: number }): string {
+    return `${r.position}. ${r.name} — ${this.number(r.value)}`;
+  }
+
+  /** A metric's value as it is stated: money, a percentage, or a count. */
+  metricValue(metric: Metric, value: number): string {
+    return metric === 'revenue' || metric === 'average' ? this.money(value) : metric === 'conversion' ? this.percent(value) : this.number(value);
+  }
+
+  taskRankingHead(which: 'open' | 'overdue'): string {
+    return this.t({
+      pt: `Tarefas ${which === 'open' ? 'em aberto' : 'atrasadas'} por responsável:`,
+      es: `Tareas ${which === 'open' ? 'abiertas' : 'vencidas'} por responsable:`,
+      en: `${which === 'open' ? 'Open' : 'Overdue'} tasks by responsible user:`,
+    });
+  }
+
+  taskRankingLine(r: { position: number; name: string; open: number; overdue: number }, which: 'open' | 'overdue'): string {
+    return `${r.position}. ${r.name} — ${this.number(r[which])} (${this.number(r.open)} ${this.t({ pt: 'em aberto', es: 'abiertas', en: 'open' })}, ${this.number(r.overdue)} ${this.t({ pt: 'atrasadas', es: 'vencidas', en: 'overdue' })})`;
+  }
+
+  /** Open and overdue tasks: `which` says which figure the question asked for ('both' states both). */
+  taskCount(which: 'open' | 'overdue' | 'both', open: number, overdue: number, scope: string): string {
+    switch (which) {
+      case 'overdue':
+        return this.t({ pt: `Tarefas atrasadas${scope}: ${this.number(overdue)}.`, es: `Tareas vencidas${scope}: ${this.number(overdue)}.`, en: `Overdue tasks${scope}: ${this.number(overdue)}.` });
+      case 'open':
+        return this.t({
+          pt: `Tarefas em aberto${scope}: ${this.number(open)} (${this.number(overdue)} atrasadas).`,
+          es: `Tareas abiertas${scope}: ${this.number(open)} (${this.number(overdue)} vencidas).`,
+          en: `Open tasks${scope}: ${this.number(open)} (${this.number(overdue)} overdue).`,
+        });
+      case 'both':
+        return this.t({
+          pt: `Tarefas em aberto${scope}: ${this.number(open)}, das quais ${this.number(overdue)} atrasadas.`,
+          es: `Tareas abiertas${scope}: ${this.number(open)}, de las cuales ${this.number(overdue)} vencidas.`,
+          en: `Open tasks${scope}: ${this.number(open)}, of which ${this.number(overdue)} overdue.`,
+        });
+    }
+  }
+
+  /** The head of a lookup: what was found for the name asked (`more`: Kommo has further matches). */
+  lookupHead(entity: 'leads' | 'contacts', name: string, found: number, more: boolean): string {
+    const lead = entity === 'leads';
+    if (found === 0) {
+      return this.t({
+        pt: `Nenhum ${lead ? 'lead' : 'contato'} encontrado para “${name}”.`,
+        es: `Ningún ${lead ? 'lead' : 'contacto'} encontrado para “${name}”.`,
+        en: `No ${lead ? 'lead' : 'contact'} found for “${name}”.`,
+      });
+    }
+    const what = lead ? this.t({ pt: 'lead(s)', es: 'lead(s)', en: 'lead(s)' }) : this.t({ pt: 'contato(s)', es: 'contacto(s)', en: 'contact(s)' });
+    return this.t({
+      pt: `Encontrei ${found}${more ? '+' : ''} ${what} para “${name}”:`,
+      es: `Encontré ${found}${more ? '+' : ''} ${what} para “${name}”:`,
+      en: `Found ${found}${more ? '+' : ''} ${what} for “${name}”:`,
+    });
+  }
+
+  lookupLine(item: LeadItem | ContactItem): string {
+    return 'price' in item
+      ? `#${item.id} ${item.name} — ${this.money(item.price)}, ${item.status_name ?? item.status_id} (${item.pipeline_name ?? item.pipeline_id}), ${item.responsible_user_name}` +
+          `, ${this.t({ pt: 'criado', es: 'creado', en: 'created' })} ${localMinute(item.created_at)}` +
+          (item.closed_at ? `, ${this.t({ pt: 'fechado', es: 'cerrado', en: 'closed' })} ${localMinute(item.closed_at)}` : '')
+      : `#${item.id} ${item.name}${item.phones.length ? ` — ${item.phones.join(', ')}` : ''}${item.emails.length ? `, ${item.emails.join(', ')}` : ''}, ${item.responsible_user_name}`;
+  }
+}
+
+/** "2026-03-05T14:07:00-03:00" → "2026-03-05 14:07". */
+export function localMinute(iso: string): string {
+  return iso.slice(0, 16).replace('T', ' ');
 }

@@ -52,14 +52,8 @@ export async function tasks(ctx: AnswerContext, intent: Extract<Intent, { kind: 
     const ranking = [...rows.entries()]
       .sort((a, b) => b[1][key] - a[1][key] || a[0] - b[0])
       .map(([id, r], i) => ({ position: i + 1, user_id: id, name: nameOfUser(ctx.users, id), open: r.open, overdue: r.overdue }));
-    const head = w.t({
-      pt: `Tarefas ${key === 'open' ? 'em aberto' : 'atrasadas'} por responsável:`,
-      es: `Tareas ${key === 'open' ? 'abiertas' : 'vencidas'} por responsable:`,
-      en: `${key === 'open' ? 'Open' : 'Overdue'} tasks by responsible user:`,
-    });
-    const lines = ranking.slice(0, MAX_LISTED).map(
-      (r) => `${r.position}. ${r.name} — ${w.number(r[key])} (${w.number(r.open)} ${w.t({ pt: 'em aberto', es: 'abiertas', en: 'open' })}, ${w.number(r.overdue)} ${w.t({ pt: 'atrasadas', es: 'vencidas', en: 'overdue' })})`,
-    );
+    const head = w.taskRankingHead(key);
+    const lines = ranking.slice(0, MAX_LISTED).map((r) => w.taskRankingLine(r, key));
     return {
       answer: `${head}\n${lines.join('\n')}\n${interpretation}`,
       value: ranking[0]?.[key] ?? null,
@@ -70,26 +64,9 @@ export async function tasks(ctx: AnswerContext, intent: Extract<Intent, { kind: 
       source,
     };
   }
-  let text: string;
-  let value: number;
-  if (intent.which === 'overdue') {
-    value = overdue.length;
-    text = w.t({ pt: `Tarefas atrasadas${scope}: ${w.number(value)}.`, es: `Tareas vencidas${scope}: ${w.number(value)}.`, en: `Overdue tasks${scope}: ${w.number(value)}.` });
-  } else if (intent.which === 'open') {
-    value = open.length;
-    text = w.t({
-      pt: `Tarefas em aberto${scope}: ${w.number(value)} (${w.number(overdue.length)} atrasadas).`,
-      es: `Tareas abiertas${scope}: ${w.number(value)} (${w.number(overdue.length)} vencidas).`,
-      en: `Open tasks${scope}: ${w.number(value)} (${w.number(overdue.length)} overdue).`,
-    });
-  } else {
-    value = open.length;
-    text = w.t({
-      pt: `Tarefas em aberto${scope}: ${w.number(open.length)}, das quais ${w.number(overdue.length)} atrasadas.`,
-      es: `Tareas abiertas${scope}: ${w.number(open.length)}, de las cuales ${w.number(overdue.length)} vencidas.`,
-      en: `Open tasks${scope}: ${w.number(open.length)}, of which ${w.number(overdue.length)} overdue.`,
-    });
-  }
+  const which = intent.which === 'overdue' ? 'overdue' : intent.which === 'open' ? 'open' : 'both';
+  const value = which === 'overdue' ? overdue.length : open.length;
+  const text = w.taskCount(which, open.length, overdue.length, scope);
   return {
     answer: `${text}\n${interpretation}`,
     value,
