@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MAX_MESSAGE_BYTES } from '../src/defaults.js';
+import { argumentsAsSent, screenMessage } from '../src/protocol-guard.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { ENTRY, ERAS, type Era } from './harness.js';
 import { INITIALIZE, rawRequest, spawnHttp } from './http-harness.js';
@@ -106,10 +107,11 @@ function rawStdio(env: Record<string, string>) {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     send: (message: unknown): void => void child.stdin.write(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`),
-    async reply(id: number | null): Promise<Rpc> {
+    /** The `nth` reply (from 1) with this id. */
+    async reply(id: number | null, nth = 1): Promise<Rpc> {
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const found = replies.find((r) => r.id === id && 'jsonrpc' in r && ('result' in r || 'error' in r));
+        const found = replies.filter((r) => r.id === id && ('result' in r || 'error' in r))[nth - 1];
         if (found) return found;
         if (Date.now() > deadline) throw new Error(`no reply for id ${id}; stderr: ${stderr}`);
         await new Promise<void>((resolve) => {
@@ -158,6 +160,9 @@ for (const era of ERAS) {
         const tooLarge = await server.reply(null);
         assert.equal(tooLarge.error?.code, -32600);
         assert.match(tooLarge.error!.message, new RegExp(`at most ${MAX_MESSAGE_BYTES} bytes`));
+        // A line that is not JSON has no id either: a parse error, and the connection goes on.
+        server.send('{"jsonrpc": "2.0", "id": 99, "method": ');
+        assert.deepEqual((await server.reply(null, 2)).error, { code: -32700, message: 'Parse error: the line is not valid JSON.' });
         assert.equal(sandbox.requests.length, 0, 'nothing of it reached Kommo');
         server.send(call(era, ++id, {}));
         assertNormalCallWorks(await server.reply(id));
@@ -223,3 +228,23 @@ for (const era of ERAS) {
     });
   });
 }
+
+describe('screenMessage and argumentsAsSent', () => {
+  const paramsOf = (screened: ReturnType<typeof screenMessage>) => ('pass' in screened ? (screened.pass as { params: { arguments: Record<string, unknown> } }).params : undefined);
+
+  test('non-object arguments get past the SDK wrapped and come back to the handler exactly as sent', () => {
+    for (const sent of [[1, 2], 'x', 5, null, false]) {
+      const params = paramsOf(screenMessage({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_account', arguments: sent } }));
+      assert.ok(params && typeof params.arguments === 'object' && !Array.isArray(params.arguments), 'an object the SDK accepts');
+      assert.deepEqual(argumentsAsSent(params.arguments), sent);
+    }
+  });
+
+  test('object arguments pass untouched, and a client cannot use the wrapping key to smuggle an object', () => {
+    const message = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_lead', arguments: { id: 5 } } };
+    assert.equal((screenMessage(message) as { pass: unknown }).pass, message);
+    const wrapped = paramsOf(screenMessage({ ...message, params: { ...message.params, arguments: 'x' } }))!.arguments;
+    const smuggled = Object.fromEntries(Object.keys(wrapped).map((key) => [key, { id: 5 }]));
+    assert.deepEqual(argumentsAsSent(smuggled), smuggled, 'an object under the key stays an unknown argument');
+  });
+});
