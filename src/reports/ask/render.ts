@@ -6,6 +6,7 @@ import type { Language } from './language.js';
 import type { PeriodSpec } from './period-parse.js';
 import type { Intent, LeadAttribute, Metric, NotUnderstoodReason } from './intent.js';
 import type { Freshness } from '../incremental-cache.js';
+import type { Figures } from '../summary.js';
 import type { Period } from '../period.js';
 
 const LOCALE: Record<Language, string> = { pt: 'pt-BR', es: 'es', en: 'en-US' };
@@ -34,16 +35,6 @@ export interface ContactItem {
   phones: string[];
   emails: string[];
   created_at: string;
-}
-
-/** The figures of a period a sentence states (see `figures` in src/reports/summary.ts). */
-export interface PeriodFigures {
-  new: number;
-  won: number;
-  lost: number;
-  revenue: number;
-  average: number;
-  conversion_rate: number;
 }
 
 /** The names of the filters a question named, as the answer states them. */
@@ -398,7 +389,7 @@ export class Words {
   }
 
   /** The figure of a period question: `kind` is the intent's kind, `metric` its metric for counts. */
-  periodFigure(kind: Intent['kind'], metric: Metric | 'closed' | undefined, f: PeriodFigures, scope: string, when: string): string {
+  periodFigure(kind: Intent['kind'], metric: Metric | 'closed' | undefined, f: Figures, scope: string, when: string): string {
     const head = (name: string): string => `${name}${scope} — ${when}: `;
     switch (kind) {
       case 'count':
