@@ -24,20 +24,26 @@ const MESSAGES = [
   .map((m) => JSON.stringify(m))
   .join('\n');
 
+/**
+ * Resolves once the child has exited, not at the answer: a server still shutting down (the sandbox
+ * finishes its seed first) must not take CPU from the next start being measured.
+ */
 function startToList(args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, args, { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['pipe', 'pipe', 'ignore'] });
     let out = '';
+    let answeredAfter: number | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (/"id":2[,}]/.test(out)) {
-        resolve(performance.now() - started);
+      if (answeredAfter === undefined && /"id":2[,}]/.test(out)) {
+        answeredAfter = performance.now() - started;
         child.kill();
       }
     });
     child.on('exit', (code) => {
-      if (!/"id":2[,}]/.test(out)) reject(new Error(`${args.join(' ')} exited (${code}) before answering tools/list`));
+      if (answeredAfter === undefined) reject(new Error(`${args.join(' ')} exited (${code}) before answering tools/list`));
+      else resolve(answeredAfter);
     });
     child.stdin.write(`${MESSAGES}\n`);
   });

@@ -7,6 +7,7 @@ import { Client, InMemoryTransport, type CallToolResult, type ClientCapabilities
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, beforeEach } from 'node:test';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,10 @@ import { PolicyMiddleware, type PolicyHolder } from '../policy/middleware.js';
 import type { AnyTool } from '../tools/define.js';
 import { toolArguments } from '../tools/index.js';
 
-export const ENTRY = fileURLToPath(new URL('../src/index.js', import.meta.url));
+/** The shipped entry point, package.json's `bin` (the bundle), so every spawned server is the real command. */
+export const ENTRY = fileURLToPath(
+  new URL((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> }).bin['kommo-mcp']!, new URL('../../', import.meta.url)),
+);
 
 export interface Harness {
   client: Client;
@@ -194,7 +198,7 @@ export function parseText(result: CallToolResult): Record<string, unknown> {
 }
 
 /**
- * Starts the built server (`dist/src/index.js`) as a child process over stdio, as an MCP client
+ * Starts the built server (`ENTRY`, the bundle) as a child process over stdio, as an MCP client
  * would, and connects the official Client to it. stderr is collected for assertions.
  */
 export async function spawnServer(

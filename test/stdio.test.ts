@@ -1,5 +1,5 @@
 /**
- * The built entry point (`dist/src/index.js`) as an MCP client runs it: a child process on stdio.
+ * The shipped entry point (`dist/bin/kommo-mcp.js`, the bundle) as an MCP client runs it: a child process on stdio.
  * stdout carries only JSON-RPC messages; configuration problems are one stderr line and a non-zero
  * exit; the token never shows up on either stream.
  */
