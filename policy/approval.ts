@@ -145,9 +145,7 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
     answer = readAnswer(await untilStopped(pending, wait.signal));
   } catch (err) {
     const waitedMs = waited();
-    const unanswered = classifyUnanswered(err, wait.timedOut(), ctx.signal.aborted);
-    if (unanswered === 'invalid_answer') answer = { outcome: 'declined', reason: 'invalid_answer' };
-    else refuseUnanswered(unanswered, err, { tool: tool.name, details, waitedMs, timeoutSeconds, audit, log: ctx.log });
+    refuseUnanswered(classifyUnanswered(err, wait.timedOut(), ctx.signal.aborted), err, { tool: tool.name, details, waitedMs, timeoutSeconds, audit, log: ctx.log });
   } finally {
     wait.dispose();
     stopKeepAlive?.();
@@ -206,15 +204,14 @@ function keepAlive(ctx: ToolContext, toolName: string, timeoutSeconds: number, w
   return () => clearInterval(interval);
 }
 
-/** Why no answer came from the person, or `invalid_answer` when the client's answer broke the form. */
-type Unanswered = 'expired' | 'call_cancelled' | 'record_not_found' | 'client_cannot_elicit' | 'invalid_answer' | 'elicitation_failed';
+/** Why no answer came from the person. */
+type Unanswered = 'expired' | 'call_cancelled' | 'record_not_found' | 'client_cannot_elicit' | 'elicitation_failed';
 
 function classifyUnanswered(err: unknown, timedOut: boolean, callCancelled: boolean): Unanswered {
   if (timedOut || isTimeout(err)) return 'expired';
   if (callCancelled) return 'call_cancelled';
   if (err instanceof KommoNotFound) return 'record_not_found';
   if (clientCannotElicit(err)) return 'client_cannot_elicit';
-  if (isInvalidAnswer(err)) return 'invalid_answer';
   return 'elicitation_failed';
 }
 
@@ -228,7 +225,7 @@ interface Refusal {
 }
 
 /** Audits why no approval came and throws what the agent is told; nothing was sent to Kommo. */
-function refuseUnanswered(unanswered: Exclude<Unanswered, 'invalid_answer'>, err: unknown, r: Refusal): never {
+function refuseUnanswered(unanswered: Unanswered, err: unknown, r: Refusal): never {
   const { tool, details, waitedMs, timeoutSeconds, audit } = r;
   switch (unanswered) {
     case 'expired':
@@ -324,18 +321,14 @@ function isTimeout(err: unknown): boolean {
   return err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout;
 }
 
-/** The SDK refuses locally when the client declared no form mode; a client may answer "method not found". */
+/**
+ * The SDK refuses locally when the client declared no form mode; a client that cannot show a form
+ * answers "method not found", or "invalid params" as the spec asks of a client given a mode it lacks.
+ * (The answer itself is never checked by the SDK: `readAnswer` judges it.)
+ */
 function clientCannotElicit(err: unknown): boolean {
   if (err instanceof SdkError) return err.code === SdkErrorCode.CapabilityNotSupported;
-  if (err instanceof ProtocolError) {
-    return err.code === ProtocolErrorCode.MethodNotFound || (err.code === ProtocolErrorCode.InvalidParams && /does not support/i.test(err.message));
-  }
-  return false;
-}
-
-/** The SDK checks an accepted answer against our schema and throws when it does not match. */
-function isInvalidAnswer(err: unknown): boolean {
-  return err instanceof ProtocolError && err.code === ProtocolErrorCode.InvalidParams && /does not match requested schema|invalid elicitation result/i.test(err.message);
+  return err instanceof ProtocolError && (err.code === ProtocolErrorCode.MethodNotFound || err.code === ProtocolErrorCode.InvalidParams);
 }
 
 function deepFreeze(value: unknown): void {

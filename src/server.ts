@@ -100,7 +100,9 @@ export function createServer(deps: ServerDeps): CreatedServer {
     const scope: CallScope = { grant, session: ctx.sessionId ?? grant };
     const elicit: Elicit | undefined =
       legacy && supportsFormElicitation(server.getClientCapabilities())
-        ? (params, { signal, timeoutMs }) => ctx.mcpReq.elicitInput(params, { signal, timeout: timeoutMs })
+        ? // Sent as is: the approval reads the answer strictly itself (readAnswer), so an off-form answer is a
+          // refusal it classifies, not an SDK error to tell apart by its wording.
+          (params, { signal, timeoutMs }) => ctx.mcpReq.send({ method: 'elicitation/create', params }, { signal, timeout: timeoutMs })
         : undefined;
     return {
       scope,
