@@ -81,7 +81,9 @@ async function endToEnd(contenders: Contender[]): Promise<number[][]> {
   try {
     for (const contender of contenders) {
       const limiter = new Limiter({ store: await contender.client() });
-      harnesses.push(await startHarness({ sharedSandbox: sandbox, middleware: new PolicyMiddleware({ policy: realisticPolicy(), limiter, audit: jsonAudit }) }));
+      harnesses.push(
+        await startHarness({ sharedSandbox: sandbox, middleware: new PolicyMiddleware({ policy: realisticPolicy(), limiter, audit: jsonAudit }) }),
+      );
     }
     const ids = sandbox.store.leads.slice(0, 100).map((l) => l.id);
     const samples = contenders.map(() => [] as number[]);
@@ -122,7 +124,9 @@ export async function run(): Promise<void> {
     },
   ];
   try {
-    process.stdout.write(`evaluate + reserve + commit (update_lead, 3 counters incl. per-lead), ${CLIENTS} concurrent clients, ${DECISIONS.toLocaleString('en-US')} decisions:\n`);
+    process.stdout.write(
+      `evaluate + reserve + commit (update_lead, 3 counters incl. per-lead), ${CLIENTS} concurrent clients, ${DECISIONS.toLocaleString('en-US')} decisions:\n`,
+    );
     for (const contender of contenders) {
       const rate = await throughput(contender);
       process.stdout.write(`  ${contender.label.padEnd(6)} : ${Math.round(rate).toLocaleString('en-US')} decisions/s\n`);

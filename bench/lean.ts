@@ -54,9 +54,7 @@ async function getLeads(): Promise<void> {
     const response = await fetch(`${sandbox.url}/api/v4/leads?limit=50&page=1`, { headers: { authorization: `Bearer ${sandbox.token}` } });
     const original = Buffer.byteLength(JSON.stringify(await response.json(), null, 2));
     const ratio = ours / original;
-    out(
-      `get_leads(limit=50) text           ours ${kb(ours)}   original ${kb(original)}   ${ratio.toFixed(3)}×, goal ≤ 0.30×: ${verdict(ratio <= 0.3)}\n`,
-    );
+    out(`get_leads(limit=50) text           ours ${kb(ours)}   original ${kb(original)}   ${ratio.toFixed(3)}×, goal ≤ 0.30×: ${verdict(ratio <= 0.3)}\n`);
   } finally {
     await h.close();
     await sandbox.close();

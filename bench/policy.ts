@@ -42,7 +42,12 @@ export function realisticPolicy(): CompiledPolicy {
     for (const limit of rule.limits ?? []) limit.max = huge;
   }
   base.hide = ['get_users'];
-  base.all_tools = { limits: [{ counter: 'all_calls', window: 'minute', max: huge, scope: 'grant' }, { counter: 'session_calls', window: 'hour', max: huge, scope: 'session' }] };
+  base.all_tools = {
+    limits: [
+      { counter: 'all_calls', window: 'minute', max: huge, scope: 'grant' },
+      { counter: 'session_calls', window: 'hour', max: huge, scope: 'session' },
+    ],
+  };
   base.tools.get_lead = {
     require: [{ path: 'args.id', op: 'gt', value: 0 }],
     deny_if: [{ conditions: [{ path: 'args.id', op: 'in', value: [1, 2, 3] }], on_deny: 'Those leads are off limits.' }],
@@ -72,7 +77,10 @@ async function latency(): Promise<void> {
   const realistic = await startHarness({ sharedSandbox: sandbox, middleware: new PolicyMiddleware({ policy: realisticPolicy(), audit: jsonAudit }) });
   const allowAll = await startHarness({
     sharedSandbox: sandbox,
-    middleware: new PolicyMiddleware({ policy: compilePolicy(JSON.parse(readFileSync(`${POLICY_DIR}allow-all.json`, 'utf8')), toolArguments), audit: jsonAudit }),
+    middleware: new PolicyMiddleware({
+      policy: compilePolicy(JSON.parse(readFileSync(`${POLICY_DIR}allow-all.json`, 'utf8')), toolArguments),
+      audit: jsonAudit,
+    }),
   });
   try {
     const ids = sandbox.store.leads.slice(0, 100).map((l) => l.id);
@@ -145,11 +153,14 @@ function collectGarbage(): () => void {
 
 function memory(): void {
   const gc = collectGarbage();
-  const policy = compilePolicy({
-    version: '1',
-    default: 'allow',
-    tools: { move_lead: { limits: [{ counter: 'per_lead', window: 'hour', max: 10, scope: 'args.lead_id' }] } },
-  }, toolArguments);
+  const policy = compilePolicy(
+    {
+      version: '1',
+      default: 'allow',
+      tools: { move_lead: { limits: [{ counter: 'per_lead', window: 'hour', max: 10, scope: 'args.lead_id' }] } },
+    },
+    toolArguments,
+  );
   const scope = { grant: 'g', session: 's' };
   for (const maxKeys of [DEFAULT_LIMITER_MAX_KEYS, KEYS]) {
     gc();

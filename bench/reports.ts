@@ -64,7 +64,7 @@ export async function run(): Promise<void> {
   const sandbox = await startSandbox({ leads: LEADS, seed: 2026, rps: RPS });
   out(
     `sandbox: ${sandbox.store.leads.length} leads, ${sandbox.store.tasks.length} tasks, ${sandbox.store.pipelines.length} pipelines over two years ` +
-    `(seeded in ${seconds(performance.now() - seedStarted)}); sandbox limit and server pace: ${RPS} requests/second\n\n`,
+      `(seeded in ${seconds(performance.now() - seedStarted)}); sandbox limit and server pace: ${RPS} requests/second\n\n`,
   );
   // The server's clock can be moved forward to show what happens minutes later.
   let skew = 0;
@@ -147,14 +147,14 @@ export async function run(): Promise<void> {
       const warm = perQuestion[i]!.cost;
       out(
         `  ${String(cost.requests).padStart(3)} req ${seconds(cost.ms).padStart(8)} | ${String(warm.requests).padStart(3)} req ${seconds(warm.ms).padStart(8)}  ` +
-        `${q}\n        → ${answer}\n`,
+          `${q}\n        → ${answer}\n`,
       );
     }
     const leads = report['leads'] as Record<string, number>;
     const freshness = (dash['freshness'] as Record<string, Record<string, unknown>>)['account_figures']!;
     out(
       `\nreport figures: ${leads['new']} new, ${leads['won']} won, ${leads['lost']} lost; dashboard account counts: ${String(freshness['status'])}, ` +
-      `${String(freshness['requests'])} request(s), ${String(freshness['age_seconds'])} s old\n`,
+        `${String(freshness['requests'])} request(s), ${String(freshness['age_seconds'])} s old\n`,
     );
   } finally {
     await h.close();

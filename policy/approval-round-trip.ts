@@ -61,7 +61,10 @@ export async function askForApproval(
     ctx,
     words,
   });
-  const { state, claims } = await roundTrip.states.seal({ grant: binding.grant, tool: tool.name, argsSha256: req.argsHash, policySha256: binding.policySha256 }, timeoutMs);
+  const { state, claims } = await roundTrip.states.seal(
+    { grant: binding.grant, tool: tool.name, argsSha256: req.argsHash, policySha256: binding.policySha256 },
+    timeoutMs,
+  );
   req.audit('proposed', { timeoutSeconds: Math.round(timeoutMs / 100) / 10 });
   const form = inputRequired({
     inputRequests: { [APPROVAL_INPUT]: inputRequired.elicit({ message, requestedSchema: approvalSchema(words) }) },
@@ -89,14 +92,23 @@ export async function checkApproval(req: ApprovalRequest, roundTrip: ApprovalRou
     );
   }
   if (state.policySha256 !== binding.policySha256) {
-    refuse('policy_changed', `The policy changed after the person was asked to approve this ${tool.name} call, so nothing was sent to Kommo; call it again to ask under the policy now in force.`);
+    refuse(
+      'policy_changed',
+      `The policy changed after the person was asked to approve this ${tool.name} call, so nothing was sent to Kommo; call it again to ask under the policy now in force.`,
+    );
   }
   if (states.expired(state)) {
-    refuse('timeout', `The approval for this ${tool.name} call came after its time limit, so nothing was sent to Kommo; ask the user whether they still want it and call again.`);
+    refuse(
+      'timeout',
+      `The approval for this ${tool.name} call came after its time limit, so nothing was sent to Kommo; ask the user whether they still want it and call again.`,
+    );
   }
   // Claimed before the answer is read: a declined or dismissed state cannot be tried again either.
   if (!(await states.claim(state))) {
-    refuse('replayed', `This approval was already used once and cannot approve another ${tool.name} call, so nothing was sent to Kommo; call it again to ask the person.`);
+    refuse(
+      'replayed',
+      `This approval was already used once and cannot approve another ${tool.name} call, so nothing was sent to Kommo; call it again to ask the person.`,
+    );
   }
   const answer = isElicitResult(roundTrip.answer) ? readAnswer(roundTrip.answer) : ({ outcome: 'dismissed' } as const);
   concludeApproval(answer, tool.name, details, req.audit);

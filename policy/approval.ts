@@ -73,10 +73,7 @@ export function approvalSchema(w: ApprovalWords): ElicitRequestFormParams['reque
 
 const PROGRESS_EVERY_MS = 15_000;
 
-export type Answer =
-  | { outcome: 'approved' }
-  | { outcome: 'declined'; reason: 'declined' | 'not_approved' | 'invalid_answer' }
-  | { outcome: 'dismissed' };
+export type Answer = { outcome: 'approved' } | { outcome: 'declined'; reason: 'declined' | 'not_approved' | 'invalid_answer' } | { outcome: 'dismissed' };
 
 /** Reads the client's answer strictly: only `accept` with exactly `{decision: "approve"}` approves. */
 export function readAnswer(result: ElicitResult): Answer {
@@ -145,7 +142,14 @@ export async function requestApproval(req: ApprovalRequest): Promise<void> {
     answer = readAnswer(await untilStopped(pending, wait.signal));
   } catch (err) {
     const waitedMs = waited();
-    refuseUnanswered(classifyUnanswered(err, wait.timedOut(), ctx.signal.aborted), err, { tool: tool.name, details, waitedMs, timeoutSeconds, audit, log: ctx.log });
+    refuseUnanswered(classifyUnanswered(err, wait.timedOut(), ctx.signal.aborted), err, {
+      tool: tool.name,
+      details,
+      waitedMs,
+      timeoutSeconds,
+      audit,
+      log: ctx.log,
+    });
   } finally {
     wait.dispose();
     stopKeepAlive?.();
@@ -247,7 +251,11 @@ function refuseUnanswered(unanswered: Unanswered, err: unknown, r: Refusal): nev
       audit('cancelled', { waitedMs, reason: 'client_cannot_elicit' });
       throw unavailable(tool, details);
     case 'elicitation_failed':
-      r.log.warn('approval request failed', { tool, argsHash: details['argsHash'], error: err instanceof ProtocolError || err instanceof SdkError ? err.code : err instanceof Error ? err.name : 'unknown' });
+      r.log.warn('approval request failed', {
+        tool,
+        argsHash: details['argsHash'],
+        error: err instanceof ProtocolError || err instanceof SdkError ? err.code : err instanceof Error ? err.name : 'unknown',
+      });
       audit('cancelled', { waitedMs, reason: 'elicitation_failed' });
       throw new ApprovalRequired(
         `The approval request for this ${tool} call could not be completed (the client did not answer it), so nothing was sent to Kommo; ask the user when they are present and call again.`,

@@ -52,7 +52,9 @@ export function fileAudit(path: string): AuditSink {
     fd = openSync(path, 'a', 0o600);
   } catch (err) {
     const reason = err instanceof Error && 'code' in err ? String((err as NodeJS.ErrnoException).code) : 'error';
-    throw new ConfigError(`KOMMO_AUDIT_LOG=${path} cannot be opened for appending (${reason}); point it at a writable file, e.g. KOMMO_AUDIT_LOG=./kommo-audit.log`);
+    throw new ConfigError(
+      `KOMMO_AUDIT_LOG=${path} cannot be opened for appending (${reason}); point it at a writable file, e.g. KOMMO_AUDIT_LOG=./kommo-audit.log`,
+    );
   }
   let open = true;
   return {
@@ -81,5 +83,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function argsSha256(args: unknown): string {
-  return createHash('sha256').update(canonicalJson(args ?? {})).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(args ?? {}))
+    .digest('hex');
 }

@@ -34,11 +34,7 @@ export interface CompiledCondition {
   rule: string;
 }
 
-export type ScopeSpec =
-  | { kind: 'grant' }
-  | { kind: 'session' }
-  | { kind: 'global' }
-  | { kind: 'args'; path: readonly string[]; text: string };
+export type ScopeSpec = { kind: 'grant' } | { kind: 'session' } | { kind: 'global' } | { kind: 'args'; path: readonly string[]; text: string };
 
 export interface CompiledLimit {
   counter: string;

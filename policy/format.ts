@@ -29,7 +29,11 @@ export const SCOPE = /^(grant|session|global|args(\.[A-Za-z0-9_-]+)+)$/;
 export const COUNTER = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 const text = (what: string, max: number) =>
-  z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`).max(max, `${what} must be at most ${max} characters`);
+  z
+    .string({ error: `${what} must be a string` })
+    .trim()
+    .min(1, `${what} must not be empty`)
+    .max(max, `${what} must be at most ${max} characters`);
 
 const WINDOW_ERROR = `window must be "second", "minute", "hour", "day" or a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}, e.g. "minute" or 90`;
 
@@ -44,34 +48,34 @@ const Window = z
   )
   .describe('second, minute, hour, day, or a number of seconds.');
 
-const Mode = z
-  .enum(['enforce', 'dry_run'], { error: 'mode must be "enforce" or "dry_run"' })
-  .describe('dry_run: decide and log, but let every call through.');
+const Mode = z.enum(['enforce', 'dry_run'], { error: 'mode must be "enforce" or "dry_run"' }).describe('dry_run: decide and log, but let every call through.');
 
-const Limit = z.strictObject({
-  counter: z
-    .string({ error: 'counter must be a name (letters, digits, _ . : -), e.g. "run_salesbot_rate"' })
-    .regex(COUNTER, 'counter must be 1 to 64 letters, digits or _ . : - (e.g. "run_salesbot_rate")')
-    .describe('Counter name; reuse it to share a budget across tools.'),
-  window: Window,
-  max: z
-    .number({ error: 'max must be a whole number of calls per window, e.g. 10' })
-    .int('max must be a whole number of calls per window, e.g. 10')
-    .min(1, 'max must be at least 1; to block a tool use "action": "deny"')
-    .max(MAX_LIMIT, `max must be at most ${MAX_LIMIT}`)
-    .describe('Calls allowed per window.'),
-  scope: z
-    .string({ error: 'scope must be "grant", "session", "global" or "args.<argument>"' })
-    .regex(SCOPE, 'scope must be "grant", "session", "global" or "args.<argument>", e.g. "args.lead_id"')
-    .optional()
-    .meta({
-      default: 'grant',
-      description: 'grant (per credential), session (per MCP session), global (whole process) or args.<argument> (per argument value).',
-    }),
-}).meta({
-  id: 'limit',
-  description: 'At most `max` calls per fixed UTC-aligned window, per scope. The same counter name in several places is one shared budget.',
-});
+const Limit = z
+  .strictObject({
+    counter: z
+      .string({ error: 'counter must be a name (letters, digits, _ . : -), e.g. "run_salesbot_rate"' })
+      .regex(COUNTER, 'counter must be 1 to 64 letters, digits or _ . : - (e.g. "run_salesbot_rate")')
+      .describe('Counter name; reuse it to share a budget across tools.'),
+    window: Window,
+    max: z
+      .number({ error: 'max must be a whole number of calls per window, e.g. 10' })
+      .int('max must be a whole number of calls per window, e.g. 10')
+      .min(1, 'max must be at least 1; to block a tool use "action": "deny"')
+      .max(MAX_LIMIT, `max must be at most ${MAX_LIMIT}`)
+      .describe('Calls allowed per window.'),
+    scope: z
+      .string({ error: 'scope must be "grant", "session", "global" or "args.<argument>"' })
+      .regex(SCOPE, 'scope must be "grant", "session", "global" or "args.<argument>", e.g. "args.lead_id"')
+      .optional()
+      .meta({
+        default: 'grant',
+        description: 'grant (per credential), session (per MCP session), global (whole process) or args.<argument> (per argument value).',
+      }),
+  })
+  .meta({
+    id: 'limit',
+    description: 'At most `max` calls per fixed UTC-aligned window, per scope. The same counter name in several places is one shared budget.',
+  });
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -84,10 +88,7 @@ const Condition = z
     op: z
       .enum(CONDITION_OPS, { error: `op must be one of ${CONDITION_OPS.join(', ')}` })
       .describe('regex is a full match in RE2 syntax (no backreferences or lookarounds); exists takes true or false.'),
-    value: z
-      .unknown()
-      .optional()
-      .describe('What to compare with: a list for in / not_in, a number for lt / lte / gt / gte, a pattern for regex.'),
+    value: z.unknown().optional().describe('What to compare with: a list for in / not_in, a number for lt / lte / gt / gte, a pattern for regex.'),
   })
   .meta({ id: 'condition', description: 'A test on the validated arguments of the call.' })
   .superRefine((c, ctx) => {
@@ -167,10 +168,7 @@ const ToolRule = z
     reason: text('reason', 500).optional().describe('Told to the agent when this tool is refused.'),
     approval: Approval.optional().describe('With action "approval".'),
     mode: Mode.optional(),
-    require: z
-      .array(Condition, { error: 'require must be a list of conditions' })
-      .optional()
-      .describe('Every condition must hold, else the call is refused.'),
+    require: z.array(Condition, { error: 'require must be a list of conditions' }).optional().describe('Every condition must hold, else the call is refused.'),
     deny_if: z
       .array(DenyIf, { error: 'deny_if must be a list of {conditions, on_deny} entries' })
       .optional()
@@ -186,24 +184,26 @@ const ToolRule = z
 
 const HIDE_DESCRIPTION = 'Tools removed from tools/list and refused when called anyway; "*" hides all.';
 
-export const PolicySchema = z.strictObject({
-  $schema: z.string({ error: '$schema must be a string (the path or URL of policy.schema.json)' }).optional(),
-  version: z.literal('1', { error: 'version must be the string "1"' }),
-  description: text('description', 2_000).optional(),
-  default: z
-    .enum(['allow', 'deny'], { error: 'default must be "allow" or "deny" (what happens to tools not listed under "tools")' })
-    .describe('What happens to tools not listed under "tools".'),
-  mode: Mode.optional(),
-  hide: z
-    .array(z.string({ error: 'hide entries must be tool names or "*"' }), { error: 'hide must be a list of tool names (or "*")' })
-    .optional()
-    .describe(HIDE_DESCRIPTION),
-  all_tools: z.strictObject({ limits: Limits.optional() }).optional(),
-  tools: z.record(z.string(), ToolRule, { error: 'tools must be an object keyed by tool name' }).optional(),
-}).meta({
-  title: 'kommo-mcp policy',
-  description: 'PolicyLayer JSON policy format plus kommo-mcp extensions (action, reason, approval, mode). Check a file with: kommo-mcp policy check <file>',
-});
+export const PolicySchema = z
+  .strictObject({
+    $schema: z.string({ error: '$schema must be a string (the path or URL of policy.schema.json)' }).optional(),
+    version: z.literal('1', { error: 'version must be the string "1"' }),
+    description: text('description', 2_000).optional(),
+    default: z
+      .enum(['allow', 'deny'], { error: 'default must be "allow" or "deny" (what happens to tools not listed under "tools")' })
+      .describe('What happens to tools not listed under "tools".'),
+    mode: Mode.optional(),
+    hide: z
+      .array(z.string({ error: 'hide entries must be tool names or "*"' }), { error: 'hide must be a list of tool names (or "*")' })
+      .optional()
+      .describe(HIDE_DESCRIPTION),
+    all_tools: z.strictObject({ limits: Limits.optional() }).optional(),
+    tools: z.record(z.string(), ToolRule, { error: 'tools must be an object keyed by tool name' }).optional(),
+  })
+  .meta({
+    title: 'kommo-mcp policy',
+    description: 'PolicyLayer JSON policy format plus kommo-mcp extensions (action, reason, approval, mode). Check a file with: kommo-mcp policy check <file>',
+  });
 
 /**
  * The JSON Schema of the format, for editors (completion and checking as you type), generated from
@@ -215,7 +215,10 @@ export const PolicySchema = z.strictObject({
 export function policyJsonSchema(kinds: ToolKinds): Record<string, unknown> {
   const names = [...kinds.keys()];
   const forCatalogue = PolicySchema.extend({
-    hide: z.array(z.enum(['*', ...names])).optional().describe(HIDE_DESCRIPTION),
+    hide: z
+      .array(z.enum(['*', ...names]))
+      .optional()
+      .describe(HIDE_DESCRIPTION),
     tools: z.strictObject(Object.fromEntries(names.map((name) => [name, ToolRule.optional().describe(`${name} (${kinds.get(name)})`)]))).optional(),
   }).meta(PolicySchema.meta() ?? {});
   return z.toJSONSchema(forCatalogue, { target: 'draft-07', io: 'input' }) as Record<string, unknown>;
@@ -309,7 +312,8 @@ function checkToolNames(value: unknown, toolArguments: ToolArguments): PolicyIss
   const { hide, tools } = value as { hide?: unknown; tools?: unknown };
   if (Array.isArray(hide)) {
     hide.forEach((name, i) => {
-      if (typeof name === 'string' && name !== '*' && !toolArguments.has(name)) issues.push({ path: formatPath(['hide', i]), message: unknownTool(name, names) });
+      if (typeof name === 'string' && name !== '*' && !toolArguments.has(name))
+        issues.push({ path: formatPath(['hide', i]), message: unknownTool(name, names) });
     });
   }
   if (tools !== null && typeof tools === 'object' && !Array.isArray(tools)) {

@@ -184,7 +184,10 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   private roomRefusal(requests: readonly CounterRequest[], newFixed: number, newArgs: number, now: number) {
-    for (const [kind, count, partition] of [['fixed', newFixed, this.fixed], ['args', newArgs, this.args]] as const) {
+    for (const [kind, count, partition] of [
+      ['fixed', newFixed, this.fixed],
+      ['args', newArgs, this.args],
+    ] as const) {
       if (count === 0 || partition.hasRoom(count, now)) continue;
       const index = requests.findIndex((r) => r.class === kind && !partition.slots.has(r.key));
       return { index, reason: 'full' as const, used: 0, retryAfterMs: partition.freesIn(now) };

@@ -14,7 +14,20 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
-import { ApprovalDeclined, asToolError, AuditUnavailable, lostWriteError, CallCancelled, KommoError, LimiterUnavailableError, NotFound, PolicyDenied, RateLimited, ToolError, toErrorResult } from '../src/errors.js';
+import {
+  ApprovalDeclined,
+  asToolError,
+  AuditUnavailable,
+  lostWriteError,
+  CallCancelled,
+  KommoError,
+  LimiterUnavailableError,
+  NotFound,
+  PolicyDenied,
+  RateLimited,
+  ToolError,
+  toErrorResult,
+} from '../src/errors.js';
 import { scrubSecrets, silentLogger, type Logger } from '../src/log.js';
 import { toSuccessResult } from '../src/result.js';
 import type { AnyTool, ToolContext } from '../tools/define.js';
@@ -364,7 +377,10 @@ export class PolicyMiddleware {
           const g = gate(policy, source);
           if (g.outcome !== 'hidden' && g.outcome !== 'deny') continue;
           if (g.mode === 'dry_run') {
-            this.logger.info('policy dry run: this answer would have been refused, as it shows data of a tool the policy keeps from the caller', { tool: tool.name, source });
+            this.logger.info('policy dry run: this answer would have been refused, as it shows data of a tool the policy keeps from the caller', {
+              tool: tool.name,
+              source,
+            });
             continue;
           }
           throw new PolicyDenied(
@@ -435,7 +451,14 @@ export class PolicyMiddleware {
    * message (it may quote customer data); the logger scrubs the token from whatever is left.
    */
   private logInternalError(tool: AnyTool, err: unknown): void {
-    const frames = err instanceof Error && err.stack ? err.stack.split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 12).map((l) => l.trim()) : [];
+    const frames =
+      err instanceof Error && err.stack
+        ? err.stack
+            .split('\n')
+            .filter((l) => /^\s+at /.test(l))
+            .slice(0, 12)
+            .map((l) => l.trim())
+        : [];
     this.logger.error('internal error: the call failed unexpectedly', {
       tool: tool.name,
       error: err instanceof Error ? err.name : typeof err,

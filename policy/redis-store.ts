@@ -214,7 +214,14 @@ interface Script {
 }
 
 const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
-const SCRIPTS = { reserve: script(RESERVE), rollback: script(ROLLBACK), cancel: script(CANCEL), merge: script(MERGE), used: script(USED), claim: script(CLAIM) };
+const SCRIPTS = {
+  reserve: script(RESERVE),
+  rollback: script(ROLLBACK),
+  cancel: script(CANCEL),
+  merge: script(MERGE),
+  used: script(USED),
+  claim: script(CLAIM),
+};
 
 /** A reservation on Redis, with the receipt that lets it be cancelled if its reply is lost. */
 interface RedisHold extends Hold {
@@ -329,7 +336,13 @@ export class RedisCounterStore implements CounterStore {
       const hold: RedisHold = { units, receipt };
       return { ok: true, hold };
     }
-    return { ok: false, index: Number(reply[1]) - 1, reason: reply[2] === 'full' ? 'full' : 'spent', used: Number(reply[3]), retryAfterMs: Math.max(0, Number(reply[4])) };
+    return {
+      ok: false,
+      index: Number(reply[1]) - 1,
+      reason: reply[2] === 'full' ? 'full' : 'spent',
+      used: Number(reply[3]),
+      retryAfterMs: Math.max(0, Number(reply[4])),
+    };
   }
 
   /** The units are already counted: only the receipt goes, without holding up the call. */
@@ -386,7 +399,11 @@ export class RedisCounterStore implements CounterStore {
     try {
       for (const [receipt, requests] of [...this.unsettled]) {
         const keys = [this.argsKey, this.receiptKey(receipt), ...requests.map((r) => this.counterKey(r.key))];
-        await this.run(SCRIPTS.cancel, keys, requests.flatMap((r) => [r.class, String(r.windowMs)]));
+        await this.run(
+          SCRIPTS.cancel,
+          keys,
+          requests.flatMap((r) => [r.class, String(r.windowMs)]),
+        );
         this.unsettled.delete(receipt);
       }
     } catch {

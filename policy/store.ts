@@ -19,7 +19,8 @@ export function readPolicyJson(file: string): { ok: true; value: unknown; text: 
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    const why = code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'the file cannot be read (permission denied)' : `the file cannot be read (${code})`;
+    const why =
+      code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'the file cannot be read (permission denied)' : `the file cannot be read (${code})`;
     return { ok: false, issues: [{ path: '(file)', message: `${why}; set --policy or KOMMO_POLICY to a policy file, e.g. policy/default.json` }] };
   }
   try {
@@ -171,7 +172,9 @@ export class PolicyStore implements PolicyHolder {
       this.watcher = watch(dirname(this.file), { persistent: false }, (_event, filename) => {
         if (filename === null || filename.toString() === name) this.scheduleReload();
       });
-      this.watcher.on('error', (err) => this.logger.warn('policy directory watch stopped; edits are still picked up by polling', { file: this.file, error: err.message }));
+      this.watcher.on('error', (err) =>
+        this.logger.warn('policy directory watch stopped; edits are still picked up by polling', { file: this.file, error: err.message }),
+      );
     } catch (err) {
       this.logger.warn('policy directory cannot be watched; edits are picked up by polling', {
         file: this.file,

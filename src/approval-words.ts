@@ -145,7 +145,11 @@ export class ApprovalWords {
 
   /** "Lead “Acme” (id 42), valor R$ 1.200:". */
   leadHeader(name: string, id: number, price: string): string {
-    return this.t({ pt: `Lead ${name} (id ${id}), valor ${price}:`, es: `Lead ${name} (id ${id}), valor ${price}:`, en: `Lead ${name} (id ${id}), value ${price}:` });
+    return this.t({
+      pt: `Lead ${name} (id ${id}), valor ${price}:`,
+      es: `Lead ${name} (id ${id}), valor ${price}:`,
+      en: `Lead ${name} (id ${id}), value ${price}:`,
+    });
   }
 
   unchanged(value: string): string {
@@ -153,7 +157,11 @@ export class ApprovalWords {
   }
 
   nothingToChange(): string {
-    return this.t({ pt: '- nada (nenhum campo a mudar foi informado)', es: '- nada (no se indicó ningún campo a cambiar)', en: '- nothing (no field to change was given)' });
+    return this.t({
+      pt: '- nada (nenhum campo a mudar foi informado)',
+      es: '- nada (no se indicó ningún campo a cambiar)',
+      en: '- nothing (no field to change was given)',
+    });
   }
 
   /** "“Negociação” (funil “Funil de vendas”)". */
@@ -166,7 +174,11 @@ export class ApprovalWords {
   }
 
   firstStageOf(pipeline: string): string {
-    return this.t({ pt: `a primeira etapa do funil ${pipeline}`, es: `la primera etapa del embudo ${pipeline}`, en: `the first stage of pipeline ${pipeline}` });
+    return this.t({
+      pt: `a primeira etapa do funil ${pipeline}`,
+      es: `la primera etapa del embudo ${pipeline}`,
+      en: `the first stage of pipeline ${pipeline}`,
+    });
   }
 
   userId(id: number): string {

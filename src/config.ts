@@ -54,7 +54,10 @@ const baseUrl = z
     }
     const loopback = isLoopbackHost(url.hostname);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-      ctx.addIssue({ code: 'custom', message: `KOMMO_BASE_URL must use https:// (plain http:// only for 127.0.0.1, localhost or ::1); set it like ${example}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `KOMMO_BASE_URL must use https:// (plain http:// only for 127.0.0.1, localhost or ::1); set it like ${example}`,
+      });
       return z.NEVER;
     }
     if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
@@ -132,11 +135,7 @@ const EnvSchema = z.object({
     .transform((v) => v.toLowerCase())
     .pipe(z.enum(['closed', 'open'], { message: 'KOMMO_REDIS_FAIL must be closed or open, e.g. KOMMO_REDIS_FAIL=closed' }))
     .optional(),
-  KOMMO_TIMEZONE: z
-    .string()
-    .trim()
-    .refine(isTimeZone, 'KOMMO_TIMEZONE must be an IANA timezone, e.g. KOMMO_TIMEZONE=America/Sao_Paulo')
-    .optional(),
+  KOMMO_TIMEZONE: z.string().trim().refine(isTimeZone, 'KOMMO_TIMEZONE must be an IANA timezone, e.g. KOMMO_TIMEZONE=America/Sao_Paulo').optional(),
   KOMMO_LANGUAGE: z
     .string()
     .trim()
@@ -148,13 +147,24 @@ const EnvSchema = z.object({
   KOMMO_STATE_KEY: z
     .string()
     .trim()
-    .refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'KOMMO_STATE_KEY must be at least 32 bytes (the HMAC key of approval states), e.g. KOMMO_STATE_KEY=$(openssl rand -base64 48)')
+    .refine(
+      (v) => Buffer.byteLength(v, 'utf8') >= 32,
+      'KOMMO_STATE_KEY must be at least 32 bytes (the HMAC key of approval states), e.g. KOMMO_STATE_KEY=$(openssl rand -base64 48)',
+    )
     .optional(),
   KOMMO_HTTP_ALLOWED_HOSTS: z
     .string()
     .trim()
-    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
-    .refine((hosts) => hosts.every((h) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(h)), 'KOMMO_HTTP_ALLOWED_HOSTS must be host names without scheme or port, comma-separated, e.g. KOMMO_HTTP_ALLOWED_HOSTS=mcp.example.com')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
+    )
+    .refine(
+      (hosts) => hosts.every((h) => /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(h)),
+      'KOMMO_HTTP_ALLOWED_HOSTS must be host names without scheme or port, comma-separated, e.g. KOMMO_HTTP_ALLOWED_HOSTS=mcp.example.com',
+    )
     .optional(),
   KOMMO_LOG_LEVEL: z
     .string()
@@ -275,7 +285,9 @@ export function withEnvFile(env: NodeJS.ProcessEnv, flag: string | undefined): {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     const source = flag !== undefined ? '--env-file' : 'KOMMO_ENV_FILE';
-    throw new ConfigError(`${source} ${file} cannot be read (${code}); name an existing settings file, e.g. ${source === '--env-file' ? '--env-file ' : 'KOMMO_ENV_FILE='}/etc/kommo-mcp.env`);
+    throw new ConfigError(
+      `${source} ${file} cannot be read (${code}); name an existing settings file, e.g. ${source === '--env-file' ? '--env-file ' : 'KOMMO_ENV_FILE='}/etc/kommo-mcp.env`,
+    );
   }
   const parsed = dotenv.parse(text);
   const fromFile = Object.keys(parsed).filter((name) => env[name] === undefined);
@@ -335,7 +347,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, command: ServeFlags): Config 
   if (!command.sandbox) {
     const url = e.KOMMO_BASE_URL ?? (e.KOMMO_SUBDOMAIN ? `https://${e.KOMMO_SUBDOMAIN.toLowerCase()}.kommo.com` : undefined);
     if (!url) {
-      throw new ConfigError('KOMMO_BASE_URL is not set; set it to your account address, e.g. KOMMO_BASE_URL=https://yourcompany.kommo.com (or run with --sandbox to try without an account)');
+      throw new ConfigError(
+        'KOMMO_BASE_URL is not set; set it to your account address, e.g. KOMMO_BASE_URL=https://yourcompany.kommo.com (or run with --sandbox to try without an account)',
+      );
     }
     if (!e.KOMMO_ACCESS_TOKEN) {
       throw new ConfigError(`KOMMO_ACCESS_TOKEN is not set; set it to the long-lived token of your Kommo integration, e.g. ${TOKEN_EXAMPLE}`);

@@ -45,10 +45,7 @@ export class PolicyDenied extends ToolError {
 }
 
 export class RateLimited extends ToolError {
-  constructor(
-    message: string,
-    details: { retryAfterSeconds: number; limit: number; window: string; remaining: number } & ErrorDetails,
-  ) {
+  constructor(message: string, details: { retryAfterSeconds: number; limit: number; window: string; remaining: number } & ErrorDetails) {
     super('rate_limited', message, details);
   }
 }
@@ -112,7 +109,10 @@ export interface FieldIssue {
 }
 
 export class InvalidArguments extends ToolError {
-  constructor(message: string, readonly issues: FieldIssue[]) {
+  constructor(
+    message: string,
+    readonly issues: FieldIssue[],
+  ) {
     super('invalid_arguments', message, { fields: issues.map((i) => i.path), issues });
   }
 }
@@ -238,7 +238,7 @@ export function lostWriteError(tool: string, check: string, failure: unknown): K
   return new KommoError(`${tool} sent the change to Kommo but ${what}, so the change may have been applied: ${check} before trying again.`, status, {
     ...(reason !== undefined && { reason }),
     outcome: 'unknown',
-  check,
+    check,
   });
 }
 
@@ -251,6 +251,9 @@ export function jsonKind(value: unknown): string {
 
 /** Turns any thrown value into the JSON error result `{"error": CODE, "message": …, …details}`. */
 export function toErrorResult(err: unknown): CallToolResult {
-  const payload = asToolError(err)?.toJSON() ?? { error: 'internal_error', message: 'The server failed unexpectedly while handling this call; nothing more is known.' };
+  const payload = asToolError(err)?.toJSON() ?? {
+    error: 'internal_error',
+    message: 'The server failed unexpectedly while handling this call; nothing more is known.',
+  };
   return { isError: true, content: [{ type: 'text', text: JSON.stringify(payload) }] };
 }

@@ -62,7 +62,9 @@ export function loadGrants(path: string): Grant[] {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const at = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    throw new ConfigError(`grants file ${path}: ${at}: ${issue.message.replace(/\s+/g, ' ')}; expected {"grants": {"<name>": {"token_sha256": "<hex>", "policy": "<optional path>"}}}`);
+    throw new ConfigError(
+      `grants file ${path}: ${at}: ${issue.message.replace(/\s+/g, ' ')}; expected {"grants": {"<name>": {"token_sha256": "<hex>", "policy": "<optional path>"}}}`,
+    );
   }
   const badName = Object.keys(parsed.data.grants).find((name) => !NAME.test(name));
   if (badName !== undefined) throw new ConfigError(`grants file ${path}: grants.${badName}: ${NAME_RULE}`);

@@ -17,13 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  hostHeaderValidation,
-  localhostHostValidation,
-  localhostOriginValidation,
-  originValidation,
-  toNodeHandler,
-} from '@modelcontextprotocol/node';
+import { hostHeaderValidation, localhostHostValidation, localhostOriginValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import {
   createMcpHandler,
   isInitializeRequest,
@@ -99,10 +93,7 @@ export async function startHttpServer(options: HttpServeOptions): Promise<HttpMc
     legacy: 'reject',
     onerror,
   });
-  const legacyStateless = legacyStatelessFallback(
-    ({ authInfo }) => options.build({ era: 'legacy', grant: grantOf(authInfo) }).server,
-    onerror,
-  );
+  const legacyStateless = legacyStatelessFallback(({ authInfo }) => options.build({ era: 'legacy', grant: grantOf(authInfo) }).server, onerror);
 
   const closeSession = async (id: string, reason: string): Promise<void> => {
     const session = sessions.get(id);

@@ -134,7 +134,9 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   const reports = new ReportServices(kommo, reference);
   // 2026-07-28 approvals: states sealed with one key per deployment, single-use markers in the counter store.
   if (!config.stateKey && config.http) {
-    logger.warn('KOMMO_STATE_KEY is not set: approval states are sealed with a random key of this process; several replicas behind one address need one shared KOMMO_STATE_KEY (at least 32 bytes)');
+    logger.warn(
+      'KOMMO_STATE_KEY is not set: approval states are sealed with a random key of this process; several replicas behind one address need one shared KOMMO_STATE_KEY (at least 32 bytes)',
+    );
   }
   const approvalStates = new ApprovalStates({ key: config.stateKey ?? randomBytes(MIN_STATE_KEY_BYTES), store: counters });
   const build = (era: 'legacy' | 'modern', grant: string, through = middleware): CreatedServer =>
@@ -213,7 +215,12 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   if (settings.file !== undefined) logger.info('settings read from file', { file: settings.file, names: settings.fromFile });
-  logger.info(ready, { sandbox: config.sandbox, policy: config.policyPath, policySha256: policy.sha256, ...(config.grantsPath && { grants: config.grantsPath }) });
+  logger.info(ready, {
+    sandbox: config.sandbox,
+    policy: config.policyPath,
+    policySha256: policy.sha256,
+    ...(config.grantsPath && { grants: config.grantsPath }),
+  });
 }
 
 /** How long startup waits for Redis before serving anyway (calls then follow KOMMO_REDIS_FAIL). */

@@ -71,7 +71,10 @@ function parsePromptArguments(prompt: PromptDefinition, raw: Record<string, unkn
   const unknown = Object.keys(raw).filter((key) => !accepted.has(key));
   if (unknown.length > 0) {
     const names = prompt.arguments.map((a) => a.name).join(', ');
-    return { message: `${prompt.name} takes only ${names}; ${unknown.map((k) => JSON.stringify(k.slice(0, 50))).join(', ')} is not one of them.`, fields: unknown };
+    return {
+      message: `${prompt.name} takes only ${names}; ${unknown.map((k) => JSON.stringify(k.slice(0, 50))).join(', ')} is not one of them.`,
+      fields: unknown,
+    };
   }
   const value = (key: string): string | undefined => {
     const v = raw[key];

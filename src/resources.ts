@@ -70,7 +70,10 @@ export class ResourceCatalogue {
   async read(uri: string, middleware: PolicyMiddleware, env: CallEnv): Promise<ResourceReadOutcome> {
     const resolved = this.resolve(uri);
     if (!resolved) {
-      return { kind: 'unknown', message: `There is no resource ${JSON.stringify(uri.slice(0, 200))}; resources/list and resources/templates/list show what can be read.` };
+      return {
+        kind: 'unknown',
+        message: `There is no resource ${JSON.stringify(uri.slice(0, 200))}; resources/list and resources/templates/list show what can be read.`,
+      };
     }
     const tool = this.byName.get(resolved.tool)!;
     const result = await middleware.call(tool, resolved.args, env);

@@ -114,7 +114,9 @@ describe('approval through MCP elicitation', () => {
     assert.ok(message.includes(`Lead ${JSON.stringify(lead.name)} (id ${lead.id}), valor ${brl(lead.price)}:`), message);
     assert.ok(message.includes(`- Valor: ${brl(lead.price)} → ${brl(lead.price + 300)}`), message);
     assert.ok(
-      message.includes(`- Etapa: ${JSON.stringify(stage.name)} (funil ${JSON.stringify(pipeline.name)}) → ${JSON.stringify(won.name)} (funil ${JSON.stringify(pipeline.name)})`),
+      message.includes(
+        `- Etapa: ${JSON.stringify(stage.name)} (funil ${JSON.stringify(pipeline.name)}) → ${JSON.stringify(won.name)} (funil ${JSON.stringify(pipeline.name)})`,
+      ),
       message,
     );
     assert.match(message, /Nada foi enviado ao Kommo ainda\./);

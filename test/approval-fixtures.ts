@@ -172,9 +172,7 @@ export interface AuditRecord {
 
 export const HASH = 'a3f1c9e07b2d4c5e8f9a0b1c2d3e4f5061728394a5b6c7d8e9f00112233445566';
 
-export function approvalRequest(
-  overrides: Partial<ApprovalRequest> & { kommo?: KommoApi } = {},
-): { req: ApprovalRequest; audit: AuditRecord[] } {
+export function approvalRequest(overrides: Partial<ApprovalRequest> & { kommo?: KommoApi } = {}): { req: ApprovalRequest; audit: AuditRecord[] } {
   const audit: AuditRecord[] = [];
   const { kommo, ...rest } = overrides;
   const req: ApprovalRequest = {

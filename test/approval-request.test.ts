@@ -32,7 +32,10 @@ describe('requestApproval', () => {
     assert.deepEqual(calls[0]!.params.requestedSchema, approvalSchema(new ApprovalWords('en')));
     // The current titled-enum form: oneOf const/title, never the deprecated enumNames.
     const field = calls[0]!.params.requestedSchema.properties.decision as Record<string, unknown>;
-    assert.deepEqual((field.oneOf as Array<{ const: string }>).map((o) => o.const), ['approve', 'reject']);
+    assert.deepEqual(
+      (field.oneOf as Array<{ const: string }>).map((o) => o.const),
+      ['approve', 'reject'],
+    );
     assert.equal(field.enumNames, undefined);
     assert.equal(field.enum, undefined);
     assert.deepEqual(events(audit), ['proposed', 'approved']);

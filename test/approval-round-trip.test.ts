@@ -43,7 +43,12 @@ function openLeadId(offset = 0): number {
 }
 
 /** A client pinned to 2026-07-28 that answers every approval form with `answer`. */
-async function modernClient(h: HttpHarness, token: string, answer: (request: ElicitRequest) => ElicitResult, asked: ElicitRequest['params'][] = []): Promise<Client> {
+async function modernClient(
+  h: HttpHarness,
+  token: string,
+  answer: (request: ElicitRequest) => ElicitResult,
+  asked: ElicitRequest['params'][] = [],
+): Promise<Client> {
   return h.connect('modern', {
     token,
     capabilities: { elicitation: { form: {} } },
@@ -71,7 +76,11 @@ describe('approval on 2026-07-28 (input_required)', () => {
     h = await startHttpHarness({
       sandbox,
       // A holder, so one test can swap the policy in force between the two rounds.
-      policy: { get current() { return policy; } },
+      policy: {
+        get current() {
+          return policy;
+        },
+      },
       grants: { alice: { token: ALICE }, bob: { token: BOB } },
       audit: (record) => audit.push(record),
       now: () => clock,
@@ -89,7 +98,10 @@ describe('approval on 2026-07-28 (input_required)', () => {
     assert.notEqual(result.isError, true, JSON.stringify(result));
     assert.equal(asked.length, 1);
     assert.match(String(asked[0]!.message), /Lead changes need a person\./);
-    assert.deepEqual(writes().map((r) => `${r.method} ${r.path}`), [`PATCH /api/v4/leads/${openLeadId()}`]);
+    assert.deepEqual(
+      writes().map((r) => `${r.method} ${r.path}`),
+      [`PATCH /api/v4/leads/${openLeadId()}`],
+    );
     assert.deepEqual(
       audit.map((r) => r.event ?? `result:${r.code}`),
       ['proposed', 'result:input_required', 'approved', 'result:ok'],
@@ -182,7 +194,12 @@ describe('approval on 2026-07-28: pending approvals per grant', () => {
       assert.equal(errorOf(second).error, 'rate_limited');
       assert.equal(errorOf(second).reason, 'approval_pending');
       assert.equal((await rawCall(h, BOB, { id: openLeadId(10), price: 2 })).result?.resultType, 'input_required', 'another grant has its own slot');
-      const declined = await rawCall(h, ALICE, { id: openLeadId(9), price: 1 }, { requestState: first.result!.requestState, inputResponses: { approval: { action: 'decline' } } });
+      const declined = await rawCall(
+        h,
+        ALICE,
+        { id: openLeadId(9), price: 1 },
+        { requestState: first.result!.requestState, inputResponses: { approval: { action: 'decline' } } },
+      );
       assert.equal(errorOf(declined).error, 'approval_declined');
       assert.equal((await rawCall(h, ALICE, { id: openLeadId(10), price: 2 })).result?.resultType, 'input_required', 'the slot is free again');
       assert.deepEqual(writes(), []);

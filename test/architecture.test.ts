@@ -31,7 +31,9 @@ const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 function importsOf(file: string): string[] {
   const out: string[] = [];
   for (const match of read(file).matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)'/g)) {
-    const target = normalize(join(dirname(file), match[1]!)).split('\\').join('/');
+    const target = normalize(join(dirname(file), match[1]!))
+      .split('\\')
+      .join('/');
     out.push(target.replace(/\.js$/, '.ts'));
   }
   return out;
@@ -81,7 +83,9 @@ describe('architecture', () => {
   });
 
   it('ask_kommo: every sentence is in the wording module (src/reports/ask/render.ts); the answer modules hold no pt/es/en text', () => {
-    const answerModules = ['answer.ts', 'answer-context.ts', 'current-figures.ts', 'lookup.ts', 'period-figures.ts', 'rankings.ts', 'task-answers.ts'].map((f) => `src/reports/ask/${f}`);
+    const answerModules = ['answer.ts', 'answer-context.ts', 'current-figures.ts', 'lookup.ts', 'period-figures.ts', 'rankings.ts', 'task-answers.ts'].map(
+      (f) => `src/reports/ask/${f}`,
+    );
     for (const file of answerModules) assert.ok(sources('src/reports/ask').includes(file), `${file} exists`);
     const offenders = answerModules.filter((f) => /\bpt:\s*['`]|\.t\(\{/.test(read(f)));
     assert.deepEqual(offenders, []);

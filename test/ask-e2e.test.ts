@@ -60,7 +60,10 @@ const R = {
 
 const pipelineId = (s: SandboxStore, name: string): number => s.pipelines.find((p) => p.name === name)!.id;
 const userId = (s: SandboxStore, name: string): number => s.users.find((u) => u.name === name)!.id;
-const fig = (r: Range, key: keyof Expected, scope: (s: SandboxStore) => LeadScope = () => ({})) => (s: SandboxStore) => expectedFigures(s, r, scope(s))[key];
+const fig =
+  (r: Range, key: keyof Expected, scope: (s: SandboxStore) => LeadScope = () => ({})) =>
+  (s: SandboxStore) =>
+    expectedFigures(s, r, scope(s))[key];
 const avgOrNull = (r: Range) => (s: SandboxStore) => {
   const e = expectedFigures(s, r);
   return e.won > 0 ? e.average : null;
@@ -102,7 +105,10 @@ function leadMatches(s: SandboxStore, text: string): number[] {
 }
 const lookupIds = (entity: 'leads' | 'contacts', matches: (s: SandboxStore) => number[]) => (body: Record<string, unknown>, s: SandboxStore) => {
   const items = (body['data'] as Record<string, unknown>)[entity] as Array<{ id: number }>;
-  assert.deepEqual(items.map((i) => i.id), matches(s).slice(0, 10));
+  assert.deepEqual(
+    items.map((i) => i.id),
+    matches(s).slice(0, 10),
+  );
 };
 
 // Names picked from the seeded data (seed 7): one contact and one company that exist.
@@ -110,8 +116,12 @@ let CONTACT = '';
 const COMPANY = 'Grupo Andes';
 
 function cases(): Case[] {
-  const u = (name: string) => (s: SandboxStore): LeadScope => ({ userId: userId(s, name) });
-  const p = (name: string) => (s: SandboxStore): LeadScope => ({ pipelineId: pipelineId(s, name) });
+  const u =
+    (name: string) =>
+    (s: SandboxStore): LeadScope => ({ userId: userId(s, name) });
+  const p =
+    (name: string) =>
+    (s: SandboxStore): LeadScope => ({ pipelineId: pipelineId(s, name) });
   return [
     // ---- Portuguese ----
     { lang: 'pt', q: 'Quantos leads ganhamos no mês passado?', value: fig(R.lastMonth, 'won') },
@@ -122,7 +132,13 @@ function cases(): Case[] {
     { lang: 'pt', q: 'Qual o ticket médio do mês passado?', value: avgOrNull(R.lastMonth), unit: 'money' },
     { lang: 'pt', q: 'Qual a taxa de conversão nos últimos 30 dias?', value: convOrNull(R.last30), unit: 'percent' },
     { lang: 'pt', q: 'Quem vendeu mais este mês?', value: topRevenue(R.thisMonth, 'user'), unit: 'money', check: leaderIs(R.thisMonth, 'user') },
-    { lang: 'pt', q: 'Qual funil teve mais receita no ano passado?', value: topRevenue(R.lastYear, 'pipeline'), unit: 'money', check: leaderIs(R.lastYear, 'pipeline') },
+    {
+      lang: 'pt',
+      q: 'Qual funil teve mais receita no ano passado?',
+      value: topRevenue(R.lastYear, 'pipeline'),
+      unit: 'money',
+      check: leaderIs(R.lastYear, 'pipeline'),
+    },
     { lang: 'pt', q: 'Quantas tarefas estão atrasadas?', value: (s) => overdueTasks(s, NOW_SEC).length },
     { lang: 'pt', q: 'Quantas tarefas em aberto a Ana Souza tem?', value: (s) => openTasks(s, userId(s, 'Ana Souza')).length },
     { lang: 'pt', q: 'Quantos leads estão em aberto?', value: (s) => openLeads(s).length },
@@ -135,7 +151,12 @@ function cases(): Case[] {
     { lang: 'pt', q: 'Leads perdidos nos últimos 7 dias', value: fig(R.last7, 'lost') },
     { lang: 'pt', q: 'Quantos leads fechados em fevereiro?', value: closed(R.lastMonth) },
     { lang: 'pt', q: 'Quantos leads o Mateus Oliveira perdeu no ano passado?', value: fig(R.lastYear, 'lost', u('Mateus Oliveira')) },
-    { lang: 'pt', q: `Encontre o contato ${'{CONTACT}'}`, value: (s) => Math.min(10, contactMatches(s, CONTACT).length), check: lookupIds('contacts', (s) => contactMatches(s, CONTACT)) },
+    {
+      lang: 'pt',
+      q: `Encontre o contato ${'{CONTACT}'}`,
+      value: (s) => Math.min(10, contactMatches(s, CONTACT).length),
+      check: lookupIds('contacts', (s) => contactMatches(s, CONTACT)),
+    },
     { lang: 'pt', q: 'Qual a previsão do tempo para amanhã?', refused: 'no_intent' },
     // ---- Spanish ----
     { lang: 'es', q: '¿Cuántos leads ganamos el mes pasado?', value: fig(R.lastMonth, 'won') },
@@ -146,7 +167,13 @@ function cases(): Case[] {
     { lang: 'es', q: '¿Cuál es el ticket promedio del mes pasado?', value: avgOrNull(R.lastMonth), unit: 'money' },
     { lang: 'es', q: 'Tasa de conversión de los últimos 90 días', value: convOrNull(R.last90), unit: 'percent' },
     { lang: 'es', q: '¿Quién vendió más este mes?', value: topRevenue(R.thisMonth, 'user'), unit: 'money', check: leaderIs(R.thisMonth, 'user') },
-    { lang: 'es', q: '¿Qué embudo generó más ingresos el año pasado?', value: topRevenue(R.lastYear, 'pipeline'), unit: 'money', check: leaderIs(R.lastYear, 'pipeline') },
+    {
+      lang: 'es',
+      q: '¿Qué embudo generó más ingresos el año pasado?',
+      value: topRevenue(R.lastYear, 'pipeline'),
+      unit: 'money',
+      check: leaderIs(R.lastYear, 'pipeline'),
+    },
     { lang: 'es', q: '¿Cuántas tareas están vencidas?', value: (s) => overdueTasks(s, NOW_SEC).length },
     { lang: 'es', q: '¿Cuántas tareas abiertas tiene Diego Fernández?', value: (s) => openTasks(s, userId(s, 'Diego Fernández')).length },
     { lang: 'es', q: '¿Cuántos leads abiertos hay?', value: (s) => openLeads(s).length },
@@ -159,7 +186,12 @@ function cases(): Case[] {
     { lang: 'es', q: 'Leads perdidos en los últimos 7 días', value: fig(R.last7, 'lost') },
     { lang: 'es', q: '¿Cuántos leads cerrados en febrero?', value: closed(R.lastMonth) },
     { lang: 'es', q: '¿Cuántos leads ganamos en octubre de 2025?', value: fig(R.october2025, 'won') },
-    { lang: 'es', q: `Busca el lead ${COMPANY}`, value: (s) => Math.min(10, leadMatches(s, COMPANY).length), check: lookupIds('leads', (s) => leadMatches(s, COMPANY)) },
+    {
+      lang: 'es',
+      q: `Busca el lead ${COMPANY}`,
+      value: (s) => Math.min(10, leadMatches(s, COMPANY).length),
+      check: lookupIds('leads', (s) => leadMatches(s, COMPANY)),
+    },
     { lang: 'es', q: '¿Cuál es la capital de Francia?', refused: 'no_intent' },
     { lang: 'es', q: '¿Cuántos leads ganó Joaquín el mes pasado?', refused: 'unknown_name' },
     // ---- English ----
@@ -194,7 +226,12 @@ function cases(): Case[] {
         assert.match(String(body['answer']), new RegExp(`${e.new} new, ${e.won} won, ${e.lost} lost`));
       },
     },
-    { lang: 'en', q: `Find the contact ${'{CONTACT}'}`, value: (s) => Math.min(10, contactMatches(s, CONTACT).length), check: lookupIds('contacts', (s) => contactMatches(s, CONTACT)) },
+    {
+      lang: 'en',
+      q: `Find the contact ${'{CONTACT}'}`,
+      value: (s) => Math.min(10, contactMatches(s, CONTACT).length),
+      check: lookupIds('contacts', (s) => contactMatches(s, CONTACT)),
+    },
     { lang: 'en', q: 'What is the weather tomorrow?', refused: 'no_intent' },
     { lang: 'en', q: 'How many leads did Pedro win last month?', refused: 'unknown_name' },
   ];
@@ -204,7 +241,8 @@ const LOCALE: Record<Lang, string> = { pt: 'pt-BR', es: 'es', en: 'en-US' };
 
 function formatted(lang: Lang, unit: Unit, value: number): string {
   const locale = LOCALE[lang];
-  if (unit === 'money') return new Intl.NumberFormat(locale, { style: 'currency', currency: 'BRL', maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(value);
+  if (unit === 'money')
+    return new Intl.NumberFormat(locale, { style: 'currency', currency: 'BRL', maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(value);
   const n = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
   return unit === 'percent' ? `${n}%` : n;
 }
@@ -260,12 +298,16 @@ describe('ask_kommo answers 70 questions in three languages with figures compute
       if (c.value) {
         const expected = c.value(sandbox.store);
         assert.equal(body['value'], expected, answer);
-        if (expected !== null) assert.ok(answer.includes(formatted(c.lang, c.unit ?? 'count', expected)), `"${formatted(c.lang, c.unit ?? 'count', expected)}" not in: ${answer}`);
+        if (expected !== null)
+          assert.ok(answer.includes(formatted(c.lang, c.unit ?? 'count', expected)), `"${formatted(c.lang, c.unit ?? 'count', expected)}" not in: ${answer}`);
       }
       c.check?.(body, sandbox.store);
       if (body['period']) {
         for (const r of leadRequests(h.requests())) {
-          assert.ok(Object.keys(r.query).some((k) => k.startsWith('filter[')), `unfiltered lead request for a period question: ${JSON.stringify(r.query)}`);
+          assert.ok(
+            Object.keys(r.query).some((k) => k.startsWith('filter[')),
+            `unfiltered lead request for a period question: ${JSON.stringify(r.query)}`,
+          );
         }
       }
     });

@@ -93,8 +93,7 @@ function expected(s: SandboxStore, lang: Lang, figure: Figure, filter: Filter): 
     if (figure === 'open') return s.leads.filter((l) => inStage(l) && inYear(l.created_at)).length;
     return 'not_understood';
   }
-  const scope: LeadScope =
-    filter === 'pipeline' ? { pipelineId: pipelineOf(s, n.pipeline).id } : filter === 'user' ? { userId: userOf(s, n.user) } : {};
+  const scope: LeadScope = filter === 'pipeline' ? { pipelineId: pipelineOf(s, n.pipeline).id } : filter === 'user' ? { userId: userOf(s, n.user) } : {};
   if (figure === 'open') return openLeads(s, scope).filter((l) => inYear(l.created_at)).length;
   const e = expectedFigures(s, THIS_YEAR, scope);
   if (figure === 'average') return e.won > 0 ? e.average : null;
@@ -157,14 +156,19 @@ describe('several filters at once', () => {
     const s = sandbox.store;
     const { pipelineId, statusId } = stageOf(s, 'Funil de vendas', 'Negociação');
     const user = userOf(s, 'Ana Souza');
-    const want = s.leads.filter((l) => l.pipeline_id === pipelineId && l.status_id === statusId && l.responsible_user_id === user && inYear(l.created_at)).length;
+    const want = s.leads.filter(
+      (l) => l.pipeline_id === pipelineId && l.status_id === statusId && l.responsible_user_id === user && inYear(l.created_at),
+    ).length;
     const body = await ask('Quantos leads abertos na etapa Negociação da Ana Souza este ano?');
     assert.equal(body.value, want);
   });
 
   test('won leads in a pipeline for a user last month', async () => {
     const s = sandbox.store;
-    const want = expectedFigures(s, range('2026-02-01', '2026-02-28'), { pipelineId: pipelineOf(s, 'Ventas LATAM').id, userId: userOf(s, 'Diego Fernández') }).won;
+    const want = expectedFigures(s, range('2026-02-01', '2026-02-28'), {
+      pipelineId: pipelineOf(s, 'Ventas LATAM').id,
+      userId: userOf(s, 'Diego Fernández'),
+    }).won;
     const body = await ask('¿Cuántos leads ganados en el embudo Ventas LATAM de Diego Fernández el mes pasado?');
     assert.equal(body.value, want);
   });
@@ -294,8 +298,14 @@ describe('lead lookups by name answer the attribute asked', () => {
         assert.equal(item.responsible_user_name, user.name);
         assert.equal(String(item.created_at).slice(0, 10), localDate(lead.created_at));
         assert.equal(String(item.closed_at).slice(0, 10), localDate(lead.closed_at!));
-        const shown = typeof want[attribute] === 'number' ? new Intl.NumberFormat('en-US').format(want[attribute] as number).replace(/,/g, '') : String(want[attribute]);
-        assert.ok(String(body.answer).replace(/[.,\s]/g, '').includes(shown.replace(/[.,\s]/g, '')), `${q} → ${String(body.answer)} (wants ${shown})`);
+        const shown =
+          typeof want[attribute] === 'number' ? new Intl.NumberFormat('en-US').format(want[attribute] as number).replace(/,/g, '') : String(want[attribute]);
+        assert.ok(
+          String(body.answer)
+            .replace(/[.,\s]/g, '')
+            .includes(shown.replace(/[.,\s]/g, '')),
+          `${q} → ${String(body.answer)} (wants ${shown})`,
+        );
         assert.equal(body.value, want[attribute], q);
       }
     });

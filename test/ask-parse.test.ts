@@ -24,8 +24,23 @@ const vocab: Vocabulary = {
         { id: 143, name: 'Closed - lost' },
       ],
     },
-    { id: 2, name: 'Ventas LATAM', statuses: [{ id: 21, name: 'Leads entrantes' }, { id: 22, name: 'Primer contacto' }, { id: 24, name: 'Negociación' }] },
-    { id: 3, name: 'Renewals', statuses: [{ id: 31, name: 'Incoming leads' }, { id: 33, name: 'Renewal offer' }] },
+    {
+      id: 2,
+      name: 'Ventas LATAM',
+      statuses: [
+        { id: 21, name: 'Leads entrantes' },
+        { id: 22, name: 'Primer contacto' },
+        { id: 24, name: 'Negociación' },
+      ],
+    },
+    {
+      id: 3,
+      name: 'Renewals',
+      statuses: [
+        { id: 31, name: 'Incoming leads' },
+        { id: 33, name: 'Renewal offer' },
+      ],
+    },
   ],
   users: [
     { id: 100, name: 'Ana Souza' },
@@ -133,14 +148,27 @@ test('intents: counts, money, conversion, rankings, tasks, lookups', () => {
 test('names: pipelines, stages and users are matched against the account, and masked from keywords', () => {
   const a = understood('Quantos leads ganhos no Funil de vendas este mês?');
   assert.deepEqual(a.intent, { kind: 'count', metric: 'won' });
-  assert.deepEqual(a.pipelines.map((p) => p.id), [1]);
+  assert.deepEqual(
+    a.pipelines.map((p) => p.id),
+    [1],
+  );
   const b = understood('Quantos leads estão na etapa Negociação?');
   assert.deepEqual(b.intent, { kind: 'stage' });
-  assert.deepEqual(b.stages.map((s) => s.statusId), [15]);
+  assert.deepEqual(
+    b.stages.map((s) => s.statusId),
+    [15],
+  );
   const c = understood('Receita da Ana Souza em março');
-  assert.deepEqual(c.users.map((u) => u.id), [100]);
+  assert.deepEqual(
+    c.users.map((u) => u.id),
+    [100],
+  );
   const d = understood('How many leads did Diego win last month?');
-  assert.deepEqual(d.users.map((u) => u.id), [102], 'a unique first name is enough');
+  assert.deepEqual(
+    d.users.map((u) => u.id),
+    [102],
+    'a unique first name is enough',
+  );
   const e = understood('How many open leads in Ventas LATAM?');
   assert.deepEqual([e.intent, e.pipelines.map((p) => p.id)], [{ kind: 'open' }, [2]]);
 });

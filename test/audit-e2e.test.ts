@@ -95,7 +95,10 @@ describe('approval summaries are counted', () => {
     assert.equal(body.error, 'approval_declined');
     const reads = h.requests();
     assert.ok(reads.length >= 1, 'the summary read Kommo');
-    assert.ok(reads.every((r) => r.method === 'GET'), 'no write');
+    assert.ok(
+      reads.every((r) => r.method === 'GET'),
+      'no write',
+    );
     const final = audit.at(-1)!;
     assert.equal(final.code, 'approval_declined');
     assert.equal(final.kommoRequests, reads.length, 'every request the call caused is counted');
@@ -187,11 +190,14 @@ describe('when the audit cannot be written', () => {
     try {
       const account = await server.client.callTool({ name: 'get_account', arguments: {} });
       assert.notEqual(account.isError, true);
-      const body = parseText(await server.client.callTool({ name: 'create_lead', arguments: { name: 'Unaudited' } }) as never);
+      const body = parseText((await server.client.callTool({ name: 'create_lead', arguments: { name: 'Unaudited' } })) as never);
       assert.equal(body.error, 'audit_unavailable');
       const read = await server.client.callTool({ name: 'get_leads', arguments: { limit: 1 } });
       assert.notEqual(read.isError, true);
-      const failures = server.stderr().split('\n').filter((l) => l.includes('audit line could not be written'));
+      const failures = server
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('audit line could not be written'));
       assert.equal(failures.length, 1, server.stderr());
       assert.match(failures[0]!, /ENOSPC/);
     } finally {

@@ -25,7 +25,8 @@ describe('the bundled entry point', () => {
   cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
   cpSync(join(ROOT, 'policy', 'default.json'), join(copy, 'policy', 'default.json'));
   const entry = join(copy, 'dist', 'bin', 'kommo-mcp.js');
-  const run = (args: string[]) => spawnSync(process.execPath, [entry, ...args], { cwd: copy, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', input: '', timeout: 20_000 });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [entry, ...args], { cwd: copy, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', input: '', timeout: 20_000 });
 
   test('is what package.json ships as the kommo-mcp command, and what the tests spawn', () => {
     assert.equal(ENTRY, join(ROOT, PACKAGE.bin['kommo-mcp']!));
@@ -47,7 +48,13 @@ describe('the bundled entry point', () => {
   });
 
   test('--sandbox: tools/list, then a tool call through the lazily loaded sandbox and Kommo client', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [entry, '--sandbox'], cwd: copy, env: { PATH: process.env.PATH ?? '' }, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [entry, '--sandbox'],
+      cwd: copy,
+      env: { PATH: process.env.PATH ?? '' },
+      stderr: 'pipe',
+    });
     const client = new Client({ name: 'bundle-test', version: '1.0.0' });
     await client.connect(transport);
     after(() => client.close());

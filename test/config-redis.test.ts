@@ -26,7 +26,11 @@ describe('config: shared counters on Redis', () => {
   });
 
   it('KOMMO_REDIS_URL alone: prefix kommo-mcp:, fail closed', () => {
-    assert.deepEqual(loadConfig({ ...BASE, KOMMO_REDIS_URL: 'redis://10.0.0.5:6379' }, serve).redis, { url: 'redis://10.0.0.5:6379', prefix: 'kommo-mcp:', fail: 'closed' });
+    assert.deepEqual(loadConfig({ ...BASE, KOMMO_REDIS_URL: 'redis://10.0.0.5:6379' }, serve).redis, {
+      url: 'redis://10.0.0.5:6379',
+      prefix: 'kommo-mcp:',
+      fail: 'closed',
+    });
   });
 
   it('takes rediss://, credentials, a database number, a prefix and fail=open', () => {
@@ -49,7 +53,10 @@ describe('config: shared counters on Redis', () => {
   }
 
   it('KOMMO_REDIS_FAIL other than closed|open, or a prefix with spaces, names the variable', () => {
-    assert.match(configError({ KOMMO_REDIS_URL: 'redis://h', KOMMO_REDIS_FAIL: 'maybe' }).message, /^KOMMO_REDIS_FAIL must be closed or open, e\.g\. KOMMO_REDIS_FAIL=closed$/);
+    assert.match(
+      configError({ KOMMO_REDIS_URL: 'redis://h', KOMMO_REDIS_FAIL: 'maybe' }).message,
+      /^KOMMO_REDIS_FAIL must be closed or open, e\.g\. KOMMO_REDIS_FAIL=closed$/,
+    );
     assert.match(configError({ KOMMO_REDIS_URL: 'redis://h', KOMMO_REDIS_PREFIX: 'my app:' }).message, /^KOMMO_REDIS_PREFIX must be/);
   });
 });

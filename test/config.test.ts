@@ -149,7 +149,10 @@ describe('config: numbers and other settings', () => {
         assert.match(err.message, /whole number from \d+ to \d+/);
       }
       for (const value of accepted) assert.doesNotThrow(() => loadConfig({ ...BASE, [name]: value }, serve), `${name}=${value}`);
-      assert.equal((loadConfig({ ...BASE, [name]: accepted[0] }, serve) as unknown as Record<string, unknown>)[key], name === 'KOMMO_REFERENCE_TTL_S' ? first * 1000 : first);
+      assert.equal(
+        (loadConfig({ ...BASE, [name]: accepted[0] }, serve) as unknown as Record<string, unknown>)[key],
+        name === 'KOMMO_REFERENCE_TTL_S' ? first * 1000 : first,
+      );
     });
   }
 
@@ -200,8 +203,14 @@ describe('config: command line', () => {
   });
 
   it('refuses unknown arguments and a --policy without a file, with a usage hint', () => {
-    assert.throws(() => parseArgs(['--sandbx']), (err: unknown) => err instanceof ConfigError && /unknown argument "--sandbx"; run kommo-mcp --help/.test(err.message));
-    assert.throws(() => parseArgs(['--policy']), (err: unknown) => err instanceof ConfigError && /--policy needs a file path, e\.g\./.test(err.message));
+    assert.throws(
+      () => parseArgs(['--sandbx']),
+      (err: unknown) => err instanceof ConfigError && /unknown argument "--sandbx"; run kommo-mcp --help/.test(err.message),
+    );
+    assert.throws(
+      () => parseArgs(['--policy']),
+      (err: unknown) => err instanceof ConfigError && /--policy needs a file path, e\.g\./.test(err.message),
+    );
     assert.throws(() => parseArgs(['policy', 'check']), ConfigError);
   });
 
@@ -218,24 +227,45 @@ describe('config: command line', () => {
   });
 
   it('refuses --host/--port without --http, a bad port, and a grant add without a name', () => {
-    assert.throws(() => parseArgs(['--port', '8000']), (err: unknown) => err instanceof ConfigError && /add --http/.test(err.message));
-    assert.throws(() => parseArgs(['--http', '--port', '70000']), (err: unknown) => err instanceof ConfigError && /--port must be a port number/.test(err.message));
+    assert.throws(
+      () => parseArgs(['--port', '8000']),
+      (err: unknown) => err instanceof ConfigError && /add --http/.test(err.message),
+    );
+    assert.throws(
+      () => parseArgs(['--http', '--port', '70000']),
+      (err: unknown) => err instanceof ConfigError && /--port must be a port number/.test(err.message),
+    );
     assert.throws(() => parseArgs(['--http', '--port', 'x1']), ConfigError);
-    assert.throws(() => parseArgs(['--http', '--host']), (err: unknown) => err instanceof ConfigError && /--host needs a value/.test(err.message));
-    assert.throws(() => parseArgs(['grant', 'add']), (err: unknown) => err instanceof ConfigError && /usage: kommo-mcp grant add <name>/.test(err.message));
+    assert.throws(
+      () => parseArgs(['--http', '--host']),
+      (err: unknown) => err instanceof ConfigError && /--host needs a value/.test(err.message),
+    );
+    assert.throws(
+      () => parseArgs(['grant', 'add']),
+      (err: unknown) => err instanceof ConfigError && /usage: kommo-mcp grant add <name>/.test(err.message),
+    );
   });
 
   it('HTTP: a non-loopback bind needs grants (KOMMO_GRANTS or --grants); loopback does not', () => {
     const http = (host: string) => ({ sandbox: true, http: { host, port: 0 } });
-    assert.throws(() => loadConfig({}, http('0.0.0.0')), (err: unknown) => err instanceof ConfigError && /^refusing to serve HTTP on 0\.0\.0\.0 without grants/.test(err.message));
+    assert.throws(
+      () => loadConfig({}, http('0.0.0.0')),
+      (err: unknown) => err instanceof ConfigError && /^refusing to serve HTTP on 0\.0\.0\.0 without grants/.test(err.message),
+    );
     assert.equal(loadConfig({ KOMMO_GRANTS: 'g.json' }, http('0.0.0.0')).grantsPath, 'g.json');
     assert.equal(loadConfig({}, { ...http('0.0.0.0'), grantsFlag: 'f.json' }).grantsPath, 'f.json');
     for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) assert.equal(loadConfig({}, http(host)).http?.host, host);
-    assert.deepEqual(loadConfig({ KOMMO_HTTP_ALLOWED_HOSTS: 'MCP.example.com, mcp2.example.com' }, http('127.0.0.1')).http?.allowedHosts, ['mcp.example.com', 'mcp2.example.com']);
+    assert.deepEqual(loadConfig({ KOMMO_HTTP_ALLOWED_HOSTS: 'MCP.example.com, mcp2.example.com' }, http('127.0.0.1')).http?.allowedHosts, [
+      'mcp.example.com',
+      'mcp2.example.com',
+    ]);
   });
 
   it('KOMMO_STATE_KEY: at least 32 bytes, named in the one-line error', () => {
-    assert.throws(() => loadConfig({ KOMMO_STATE_KEY: 'short-key' }, { sandbox: true }), (err: unknown) => err instanceof ConfigError && /^KOMMO_STATE_KEY must be at least 32 bytes/.test(err.message));
+    assert.throws(
+      () => loadConfig({ KOMMO_STATE_KEY: 'short-key' }, { sandbox: true }),
+      (err: unknown) => err instanceof ConfigError && /^KOMMO_STATE_KEY must be at least 32 bytes/.test(err.message),
+    );
     const key = 'k'.repeat(32);
     assert.equal(loadConfig({ KOMMO_STATE_KEY: key }, { sandbox: true }).stateKey, key);
     assert.equal(loadConfig({}, { sandbox: true }).stateKey, undefined);

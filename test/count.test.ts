@@ -69,9 +69,8 @@ test('every probe is reported, and a cancelled call stops probing', async () => 
   assert.equal(reported, fake.pages.length);
   const controller = new AbortController();
   const stopping = pagedList(range(10_000));
-  await assert.rejects(
-    countList({ list: stopping.list, query: {}, signal: controller.signal, onRequest: () => controller.abort() }),
-    (err: Error) => /cancel/i.test(err.message),
+  await assert.rejects(countList({ list: stopping.list, query: {}, signal: controller.signal, onRequest: () => controller.abort() }), (err: Error) =>
+    /cancel/i.test(err.message),
   );
   assert.equal(stopping.pages.length, 1);
 });

@@ -132,7 +132,7 @@ export function runCounterStoreConformance(name: string, makeStore: MakeCounterS
         await clock.advance(MINUTE);
         assert.equal((await store.reserve(r)).ok, true);
         await store.rollback(b.hold);
-        assert.equal(await store.used(r[0]!), 1, 'the old window\'s unit is not taken from the new one');
+        assert.equal(await store.used(r[0]!), 1, "the old window's unit is not taken from the new one");
       }));
 
     test('a rollback to zero deletes the key: a refunded call leaves no trace (nor takes room)', () =>
@@ -185,7 +185,13 @@ export function runCounterStoreConformance(name: string, makeStore: MakeCounterS
         let admitted = 0;
         for (let i = 0; i < 200; i++) if ((await store.reserve([req(`${p}:get_lead:${i}`, 1, MINUTE, 'args')])).ok) admitted++;
         assert.equal(admitted, 5, 'only maxKeys new per-argument keys');
-        assert.deepEqual(await store.reserve([grant]), { ok: false, index: 0, reason: 'spent', used: 2, retryAfterMs: 86_400_000 - ((await clock.now()) % 86_400_000) });
+        assert.deepEqual(await store.reserve([grant]), {
+          ok: false,
+          index: 0,
+          reason: 'spent',
+          used: 2,
+          retryAfterMs: 86_400_000 - ((await clock.now()) % 86_400_000),
+        });
       }));
 
     test('concurrent reservations never exceed max', () =>

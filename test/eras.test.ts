@@ -57,7 +57,11 @@ for (const era of ERAS) {
           h.requests().map((r) => `${r.method} ${r.path}`),
           [`GET /api/v4/leads/${lead.id}`],
         );
-        assert.deepEqual(audit.map((r) => r.grant), ['stdio'], 'over stdio the one grant is stdio');
+        assert.deepEqual(
+          audit.map((r) => r.grant),
+          ['stdio'],
+          'over stdio the one grant is stdio',
+        );
       });
     });
 
@@ -131,7 +135,10 @@ for (const era of ERAS) {
           assert.ok(!(await h.client.listTools()).tools.some((t) => t.name === 'get_users'));
           assert.equal((await h.callJson('get_users')).body.error, 'policy_denied');
           assert.ok(!(await h.client.listResources()).resources.some((r) => r.uri === 'kommo://account'));
-          assert.deepEqual((await h.client.listPrompts()).prompts.map((p) => p.name), ['analisar_vendas_mes', 'motivos_perda']);
+          assert.deepEqual(
+            (await h.client.listPrompts()).prompts.map((p) => p.name),
+            ['analisar_vendas_mes', 'motivos_perda'],
+          );
           await subscription?.close();
         });
       } finally {

@@ -35,9 +35,15 @@ const POLICYLAYER_EXAMPLE = JSON.parse(readFileSync(new URL('../../policy/policy
 describe('grants file and bearer check', () => {
   test('a valid file: names, lower-cased hashes, a relative policy path read from the file directory', () => {
     const file = join(dir, 'valid.json');
-    writeFileSync(file, JSON.stringify({ grants: { alice: { token_sha256: sha256Hex(ALICE).toUpperCase() }, 'ci-bot': { token_sha256: sha256Hex(BOB), policy: 'ro.json' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ grants: { alice: { token_sha256: sha256Hex(ALICE).toUpperCase() }, 'ci-bot': { token_sha256: sha256Hex(BOB), policy: 'ro.json' } } }),
+    );
     const grants = loadGrants(file);
-    assert.deepEqual(grants.map((g) => g.name), ['alice', 'ci-bot']);
+    assert.deepEqual(
+      grants.map((g) => g.name),
+      ['alice', 'ci-bot'],
+    );
     assert.equal(grants[1]!.policyPath, join(dir, 'ro.json'));
     assert.equal(grantForAuthorization(grants, `Bearer ${ALICE}`), 'alice');
     assert.equal(grantForAuthorization(grants, `bearer ${BOB}`), 'ci-bot');
@@ -114,7 +120,10 @@ describe('grants over HTTP', () => {
         const bot = sandbox.store.bots[0]!;
         const lead = sandbox.store.leads[0]!;
         sandbox.clearRequests();
-        for (const [grant, token] of [['alice', ALICE], ['bob', BOB]] as const) {
+        for (const [grant, token] of [
+          ['alice', ALICE],
+          ['bob', BOB],
+        ] as const) {
           const client = await h.connect(era, { token });
           const codes: string[] = [];
           for (let i = 0; i < 30; i++) {
@@ -125,7 +134,11 @@ describe('grants over HTTP', () => {
           assert.equal(codes.filter((c) => c === 'rate_limited').length, 20, grant);
           assert.equal((await client.callTool({ name: 'get_users', arguments: {} })).isError, true, 'default deny still applies');
         }
-        assert.equal(sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/api/v4/bots/run').length, 20, 'exactly 10 runs per grant reached Kommo');
+        assert.equal(
+          sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/api/v4/bots/run').length,
+          20,
+          'exactly 10 runs per grant reached Kommo',
+        );
         assert.deepEqual(new Set(audit.map((r) => r.grant)), new Set(['alice', 'bob']));
         const lines = JSON.stringify(audit);
         assert.ok(!lines.includes(ALICE) && !lines.includes(BOB), 'audit lines never carry a token');
@@ -158,9 +171,20 @@ describe('grants over HTTP', () => {
     const paced = await startSandbox({ rps: 7, leads: 60 });
     const grants = join(dir, 'shared.json');
     const policy = join(dir, 'shared-policy.json');
-    writeFileSync(policy, JSON.stringify({ version: '1', default: 'allow', tools: { get_account: { limits: [{ counter: 'accounts', window: 'hour', max: 3, scope: 'global' }] } } }));
+    writeFileSync(
+      policy,
+      JSON.stringify({
+        version: '1',
+        default: 'allow',
+        tools: { get_account: { limits: [{ counter: 'accounts', window: 'hour', max: 3, scope: 'global' }] } },
+      }),
+    );
     writeFileSync(grants, JSON.stringify({ grants: { alice: { token_sha256: sha256Hex(ALICE) }, bob: { token_sha256: sha256Hex(BOB) } } }));
-    const server = spawnHttp(['--http', '--port', '0', '--policy', policy], { KOMMO_BASE_URL: paced.url, KOMMO_ACCESS_TOKEN: paced.token, KOMMO_GRANTS: grants });
+    const server = spawnHttp(['--http', '--port', '0', '--policy', policy], {
+      KOMMO_BASE_URL: paced.url,
+      KOMMO_ACCESS_TOKEN: paced.token,
+      KOMMO_GRANTS: grants,
+    });
     const clients: Client[] = [];
     try {
       const url = await server.url;
@@ -185,7 +209,11 @@ describe('grants over HTTP', () => {
       const reads = await Promise.all([alice, bob].flatMap((client) => ids.map((id) => client.callTool({ name: 'get_lead', arguments: { id } }))));
       assert.ok(reads.every((r) => r.isError !== true));
       assert.equal(paced.requests.filter((r) => r.path.startsWith('/api/v4/leads/')).length, 28);
-      assert.deepEqual(paced.requests.filter((r) => r.status === 429), [], 'the two grants share one outgoing pace');
+      assert.deepEqual(
+        paced.requests.filter((r) => r.status === 429),
+        [],
+        'the two grants share one outgoing pace',
+      );
       // One report cache: the second grant's dashboard is served from what the first one fetched.
       paced.clearRequests();
       assert.notEqual((await alice.callTool({ name: 'get_dashboard', arguments: {} })).isError, true);
@@ -205,7 +233,10 @@ describe('grants over HTTP', () => {
     const grants = join(dir, 'served.json');
     const policy = join(dir, 'reader.json');
     writeFileSync(policy, JSON.stringify({ version: '1', default: 'deny', tools: { get_account: {} } }));
-    writeFileSync(grants, JSON.stringify({ grants: { reader: { token_sha256: sha256Hex(BOB), policy: 'reader.json' }, alice: { token_sha256: sha256Hex(ALICE) } } }));
+    writeFileSync(
+      grants,
+      JSON.stringify({ grants: { reader: { token_sha256: sha256Hex(BOB), policy: 'reader.json' }, alice: { token_sha256: sha256Hex(ALICE) } } }),
+    );
     const server = spawnHttp(['--http', '--port', '0'], { KOMMO_BASE_URL: sandbox.url, KOMMO_ACCESS_TOKEN: sandbox.token, KOMMO_GRANTS: grants });
     try {
       const url = await server.url;

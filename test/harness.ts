@@ -31,7 +31,10 @@ import { toolArguments } from '../tools/index.js';
 
 /** The shipped entry point, package.json's `bin` (the bundle), so every spawned server is the real command. */
 export const ENTRY = fileURLToPath(
-  new URL((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> }).bin['kommo-mcp']!, new URL('../../', import.meta.url)),
+  new URL(
+    (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> }).bin['kommo-mcp']!,
+    new URL('../../', import.meta.url),
+  ),
 );
 
 export interface Harness {
@@ -132,22 +135,30 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = options.logger ?? silentLogger;
   const { kommo, reference, reports } = sharedServices(sandbox, options);
   const middleware = options.middleware ?? harnessMiddleware(options);
-  const approvalStates = options.approvalStates ?? new ApprovalStates({ key: randomBytes(32), store: middleware.limiter.store, ...(options.now && { now: options.now }) });
+  const approvalStates =
+    options.approvalStates ?? new ApprovalStates({ key: randomBytes(32), store: middleware.limiter.store, ...(options.now && { now: options.now }) });
   // The same serving entry as the stdio mode: it decides the era from the client's opening message.
   const created: CreatedServer[] = [];
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const served = serveStdio(
     ({ era }) => {
-      const instance = createServer({ kommo, reference, reports, middleware, logger, era, approvalStates, ...(options.now && { now: options.now }), ...(options.tools && { tools: options.tools }) });
+      const instance = createServer({
+        kommo,
+        reference,
+        reports,
+        middleware,
+        logger,
+        era,
+        approvalStates,
+        ...(options.now && { now: options.now }),
+        ...(options.tools && { tools: options.tools }),
+      });
       created.push(instance);
       return instance.server;
     },
     { transport: serverTransport },
   );
-  const client = new Client(
-    { name: 'kommo-mcp-test', version: '1.0.0' },
-    { capabilities: options.capabilities ?? {}, ...eraOptions(options.era ?? 'legacy') },
-  );
+  const client = new Client({ name: 'kommo-mcp-test', version: '1.0.0' }, { capabilities: options.capabilities ?? {}, ...eraOptions(options.era ?? 'legacy') });
   options.setupClient?.(client);
   await client.connect(clientTransport);
   // The instance serving the connection (a 2026-07-28 client keeps the one built for its probe).

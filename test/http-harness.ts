@@ -61,7 +61,15 @@ export async function startHttpHarness(options: HttpHarnessOptions): Promise<Htt
     ...(options.now && { now: options.now }),
     ...options.http,
     build: ({ era, grant }) =>
-      createServer({ ...services, middleware: perGrant.get(grant) ?? main, logger: silentLogger, era, grant, approvalStates, ...(options.now && { now: options.now }) }),
+      createServer({
+        ...services,
+        middleware: perGrant.get(grant) ?? main,
+        logger: silentLogger,
+        era,
+        grant,
+        approvalStates,
+        ...(options.now && { now: options.now }),
+      }),
     authenticate: options.grants ? (authorization) => grantForAuthorization(grants, authorization) : () => LOCAL_GRANT,
   });
   const clients: Client[] = [];
@@ -89,11 +97,15 @@ export function rawRequest(
   options: { method?: string; headers?: Record<string, string>; body?: unknown },
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...options.headers } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = httpRequest(
+      url,
+      { method: options.method ?? 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...options.headers } },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
   });

@@ -42,7 +42,10 @@ describe('Streamable HTTP at /mcp', () => {
         const result = await client.callTool({ name: 'get_lead', arguments: { id: lead.id } });
         assert.notEqual(result.isError, true);
         assert.equal((parseText(result).lead as { id: number }).id, lead.id);
-        assert.deepEqual(sandbox.requests.map((r) => `${r.method} ${r.path}`), [`GET /api/v4/leads/${lead.id}`]);
+        assert.deepEqual(
+          sandbox.requests.map((r) => `${r.method} ${r.path}`),
+          [`GET /api/v4/leads/${lead.id}`],
+        );
       });
     });
   }
@@ -115,7 +118,14 @@ describe('kommo-mcp --http (the built entry point)', { concurrency: true }, () =
       const url = await server.url;
       assert.match(url, /^http:\/\/127\.0\.0\.1:(\d+)\/mcp$/);
       assert.notEqual(new URL(url).port, '8765');
-      assert.equal(server.stderr().split('\n').filter((l) => l.includes(url)).length, 1, 'exactly one line names the URL');
+      assert.equal(
+        server
+          .stderr()
+          .split('\n')
+          .filter((l) => l.includes(url)).length,
+        1,
+        'exactly one line names the URL',
+      );
       assert.match(server.stderr(), /KOMMO_STATE_KEY is not set: .*several replicas .* need one shared KOMMO_STATE_KEY/);
       const client = new Client({ name: 'sigterm-test', version: '1' }, eraOptions('modern'));
       await client.connect(new StreamableHTTPClientTransport(new URL(url)));
@@ -140,7 +150,10 @@ describe('kommo-mcp --http (the built entry point)', { concurrency: true }, () =
     const server = spawnHttp(['--http', '--host', '0.0.0.0', '--port', '0', '--sandbox'], {});
     const code = await server.exited;
     assert.notEqual(code, 0);
-    const lines = server.stderr().split('\n').filter((l) => l !== '');
+    const lines = server
+      .stderr()
+      .split('\n')
+      .filter((l) => l !== '');
     assert.equal(lines.length, 1, server.stderr());
     assert.match(lines[0]!, /^kommo-mcp: refusing to serve HTTP on 0\.0\.0\.0 without grants: .*KOMMO_GRANTS/);
   });

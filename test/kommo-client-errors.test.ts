@@ -5,7 +5,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { asToolError, KommoFailure, KommoHttpError, KommoTimeout, KommoUnreachable, toErrorResult } from '../src/errors.js';
 import { Pacer } from '../src/kommo/pacer.js';
-import { assertClean, client, failure, html, json, MARKER, ok, problem, ScriptedServer, server, shown, useScriptedServer, type Reply } from './kommo-client-support.js';
+import {
+  assertClean,
+  client,
+  failure,
+  html,
+  json,
+  MARKER,
+  ok,
+  problem,
+  ScriptedServer,
+  server,
+  shown,
+  useScriptedServer,
+  type Reply,
+} from './kommo-client-support.js';
 
 useScriptedServer();
 

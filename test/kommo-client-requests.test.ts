@@ -5,7 +5,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KommoFailure, KommoNotFound, toErrorResult } from '../src/errors.js';
 import { serializeQuery } from '../src/kommo/query.js';
-import { assertClean, client, failure, html, json, MARKER, ok, problem, ScriptedServer, server, TOKEN, useScriptedServer, type Reply } from './kommo-client-support.js';
+import {
+  assertClean,
+  client,
+  failure,
+  html,
+  json,
+  MARKER,
+  ok,
+  problem,
+  ScriptedServer,
+  server,
+  TOKEN,
+  useScriptedServer,
+  type Reply,
+} from './kommo-client-support.js';
 
 useScriptedServer();
 
@@ -76,7 +90,10 @@ describe('KommoClient: 204 and not found', () => {
     server.reply(page(1, true), page(2, true), page(3, false));
     const { kommo } = client();
     assert.deepEqual(await kommo.listAll('/api/v4/leads', 'leads'), [{ id: 1 }, { id: 2 }, { id: 3 }]);
-    assert.deepEqual(server.seen.map((s) => new URL(s.url, 'http://x').searchParams.get('page')), ['1', '2', '3']);
+    assert.deepEqual(
+      server.seen.map((s) => new URL(s.url, 'http://x').searchParams.get('page')),
+      ['1', '2', '3'],
+    );
     assert.ok(server.seen.every((s) => new URL(s.url, 'http://x').searchParams.get('limit') === '250'));
   });
 

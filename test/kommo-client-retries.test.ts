@@ -102,7 +102,10 @@ describe('KommoClient: reads retry, writes never do', () => {
     await failure(kommo.post('/api/v4/leads', [{ name: 'x' }]));
     server.reply(ok);
     await kommo.get('/api/v4/account');
-    assert.ok(pacerWaits.some((ms) => ms > 2900 && ms <= 3000), `the next request waited out the pause: ${pacerWaits.join(', ')}`);
+    assert.ok(
+      pacerWaits.some((ms) => ms > 2900 && ms <= 3000),
+      `the next request waited out the pause: ${pacerWaits.join(', ')}`,
+    );
   });
 
   it('parseRetryAfter reads seconds and HTTP dates, and ignores anything else', () => {

@@ -128,7 +128,10 @@ describe('redaction through the whole server (official Client → tools → clie
         assert.equal(body.status, 401);
         assert.match(String(body.message), /invalid or expired/);
       }
-      assert.ok(lines.some((l) => l.includes('kommo request failed')), 'the failures were logged');
+      assert.ok(
+        lines.some((l) => l.includes('kommo request failed')),
+        'the failures were logged',
+      );
       assertAuditsClean(audits);
     } finally {
       await h.close();

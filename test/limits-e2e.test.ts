@@ -22,9 +22,12 @@ import type { Sandbox, SandboxFault } from '../src/sandbox/index.js';
 import { harnessPool, type Harness, type HarnessOptions } from './harness.js';
 
 let sandbox: Sandbox;
-const start = harnessPool((s) => {
-  sandbox = s;
-}, { leads: 60 });
+const start = harnessPool(
+  (s) => {
+    sandbox = s;
+  },
+  { leads: 60 },
+);
 
 const T0 = Date.UTC(2026, 2, 1, 10, 0, 5);
 const leads = () => sandbox.store.leads.filter((l) => !l.is_deleted);
@@ -99,7 +102,12 @@ describe('counters cannot be evicted or flooded', () => {
 describe('a counter store that cannot be reached', () => {
   const failing = (how: 'throws' | 'rejects'): CounterStore => {
     const down = () => new LimiterUnavailable('connect ECONNREFUSED 127.0.0.1:6379');
-    const fail = how === 'throws' ? () => { throw down(); } : () => Promise.reject(down());
+    const fail =
+      how === 'throws'
+        ? () => {
+            throw down();
+          }
+        : () => Promise.reject(down());
     return { kind: 'redis', reserve: fail, commit: fail, rollback: fail, used: fail, claimOnce: fail, close: () => {} };
   };
   for (const how of ['throws', 'rejects'] as const) {
@@ -110,7 +118,7 @@ describe('a counter store that cannot be reached', () => {
       assert.equal(refused.body.error, 'limiter_unavailable');
       assert.equal(refused.body.tool, 'get_lead');
       assert.match(refused.body.message as string, /^get_lead was not made because its rate-limit counters/);
-      assert.doesNotMatch(JSON.stringify(refused.body), /ECONNREFUSED|6379/, 'the store\'s own error stays in the server log');
+      assert.doesNotMatch(JSON.stringify(refused.body), /ECONNREFUSED|6379/, "the store's own error stays in the server log");
       assert.deepEqual(h.requests(), []);
       assert.equal((await h.callJson('get_account', {})).isError, false);
       assert.equal(h.requests().length, 1);
@@ -139,7 +147,10 @@ describe('a write Kommo may have applied keeps its unit', () => {
         for (let i = 0; i < 5; i++) results.push(await h.callJson('create_lead', { name: `Ambiguous ${name} ${i}` }));
         await received((r) => r.method === 'POST' && r.path === '/api/v4/leads', 2);
         assert.equal(leadPosts(h), 2, 'exactly as many writes as the budget allows');
-        assert.deepEqual(results.map((r) => r.body.error), ['kommo_error', 'kommo_error', 'rate_limited', 'rate_limited', 'rate_limited']);
+        assert.deepEqual(
+          results.map((r) => r.body.error),
+          ['kommo_error', 'kommo_error', 'rate_limited', 'rate_limited', 'rate_limited'],
+        );
         const first = results[0]!.body;
         assert.equal(first.status, status);
         assert.equal(first.outcome, 'unknown');
@@ -150,7 +161,13 @@ describe('a write Kommo may have applied keeps its unit', () => {
         );
         assert.doesNotMatch(JSON.stringify(results.map((r) => r.body)), /try again later/i);
         const lines = audit.filter((r) => r.tool === 'create_lead');
-        assert.deepEqual(lines.slice(0, 2).map((r) => [r.budget, r.kommoOutcome]), [['kept', 'unknown'], ['kept', 'unknown']]);
+        assert.deepEqual(
+          lines.slice(0, 2).map((r) => [r.budget, r.kommoOutcome]),
+          [
+            ['kept', 'unknown'],
+            ['kept', 'unknown'],
+          ],
+        );
       } finally {
         sandbox.clearFaults();
       }
@@ -171,7 +188,13 @@ describe('a write Kommo may have applied keeps its unit', () => {
         await assert.rejects(pending);
       }
       while (audit.filter((r) => r.tool === 'create_lead').length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
-      assert.deepEqual(audit.map((r) => [r.budget, r.kommoOutcome]), [['kept', 'unknown'], ['kept', 'unknown']]);
+      assert.deepEqual(
+        audit.map((r) => [r.budget, r.kommoOutcome]),
+        [
+          ['kept', 'unknown'],
+          ['kept', 'unknown'],
+        ],
+      );
       const third = await h.callJson('create_lead', { name: 'Cancelled 2' });
       assert.equal(third.body.error, 'rate_limited', 'both cancelled writes count');
       assert.equal(leadPosts(h), 2);
@@ -258,7 +281,10 @@ describe('approvals are neither free nor endless', () => {
       assert.deepEqual(new Set(codes.slice(3)), new Set(['rate_limited']));
       assert.equal(asked.length, 3, 'no more prompts than the limit per window');
       assert.equal(h.requests().filter((r) => r.method === 'POST').length, 0);
-      assert.deepEqual(audit.filter((r) => r.code === 'approval_declined').map((r) => r.budget), ['kept', 'kept', 'kept']);
+      assert.deepEqual(
+        audit.filter((r) => r.code === 'approval_declined').map((r) => r.budget),
+        ['kept', 'kept', 'kept'],
+      );
     });
   }
 
@@ -283,7 +309,10 @@ describe('approvals are neither free nor endless', () => {
       assert.equal(body.retryAfterSeconds, 120, 'at the latest when the pending request times out');
       assert.equal(body.limit, 1);
       assert.equal(body.rule, 'tools.run_salesbot.approval.max_pending');
-      assert.match(body.message as string, /^run_salesbot was not made because a person is already being asked to approve another call for this client \(at most 1 at once\)/);
+      assert.match(
+        body.message as string,
+        /^run_salesbot was not made because a person is already being asked to approve another call for this client \(at most 1 at once\)/,
+      );
     }
     assert.equal(h.requests().length, readsBefore, 'refused calls read nothing for a summary');
     assert.equal(asked.length, 1);
@@ -298,13 +327,19 @@ describe('approvals are neither free nor endless', () => {
 
   const reloads: Array<{ name: string; after: object; rule: string }> = [
     { name: 'hidden', after: { version: '1', default: 'allow', hide: ['run_salesbot'] }, rule: 'hide' },
-    { name: 'denied', after: { version: '1', default: 'allow', tools: { run_salesbot: { action: 'deny', reason: 'No bots today.' } } }, rule: 'tools.run_salesbot.action' },
+    {
+      name: 'denied',
+      after: { version: '1', default: 'allow', tools: { run_salesbot: { action: 'deny', reason: 'No bots today.' } } },
+      rule: 'tools.run_salesbot.action',
+    },
     {
       name: 'its conditions failing',
       after: {
         version: '1',
         default: 'allow',
-        tools: { run_salesbot: { action: 'approval', deny_if: [{ conditions: [{ path: 'args.entity_type', op: 'eq', value: 'leads' }], on_deny: 'Not on leads.' }] } },
+        tools: {
+          run_salesbot: { action: 'approval', deny_if: [{ conditions: [{ path: 'args.entity_type', op: 'eq', value: 'leads' }], on_deny: 'Not on leads.' }] },
+        },
       },
       rule: 'tools.run_salesbot.deny_if[0]',
     },
@@ -321,7 +356,10 @@ describe('approvals are neither free nor endless', () => {
       assert.equal(result.body.error, 'policy_denied');
       assert.equal(result.body.rule, reload.rule);
       assert.equal(result.body.reason, 'policy_changed');
-      assert.match(result.body.message as string, /^The policy changed while this run_salesbot call waited for approval, and the policy now in force refuses it: /);
+      assert.match(
+        result.body.message as string,
+        /^The policy changed while this run_salesbot call waited for approval, and the policy now in force refuses it: /,
+      );
       assert.equal(h.requests().filter((r) => r.method !== 'GET').length, 0);
     });
 
@@ -387,9 +425,15 @@ describe('arguments found invalid once Kommo data is read cost nothing and read 
       assert.match(bad.body.message as string, new RegExp(`^There is no stage ${999_000 + i} in any pipeline of this account; valid status_id values: \\d+ "`));
     }
     const stageIssue = (await h.callJson('move_lead', { lead_id: lead!.id, status_id: 999_999, pipeline_id: pipeline.id })).body;
-    assert.match(stageIssue.message as string, new RegExp(`^There is no stage 999999 in pipeline ${pipeline.id} ${JSON.stringify(pipeline.name).replace(/[()]/g, '\\$&')}; valid status_id values: `));
+    assert.match(
+      stageIssue.message as string,
+      new RegExp(`^There is no stage 999999 in pipeline ${pipeline.id} ${JSON.stringify(pipeline.name).replace(/[()]/g, '\\$&')}; valid status_id values: `),
+    );
     const choices = (stageIssue.issues as Array<{ choices: Array<{ id: number; name: string }> }>)[0]!.choices;
-    assert.deepEqual(choices.map((c) => c.id), pipeline._embedded.statuses.map((s) => s.id));
+    assert.deepEqual(
+      choices.map((c) => c.id),
+      pipeline._embedded.statuses.map((s) => s.id),
+    );
 
     const noPipeline = await h.callJson('move_lead', { lead_id: lead!.id, status_id: 142, pipeline_id: 999_999 });
     assert.deepEqual(noPipeline.body.fields, ['pipeline_id']);

@@ -70,7 +70,10 @@ describe('Pacer', () => {
     const { granted, done } = burst(pacer, clock, 5);
     await clock.advance(1000);
     await done;
-    assert.deepEqual(granted, [0, 1, 2, 3, 4].map((id) => ({ id, at: id * step })));
+    assert.deepEqual(
+      granted,
+      [0, 1, 2, 3, 4].map((id) => ({ id, at: id * step })),
+    );
   });
 
   it('never lets more than rps callers through in any one-second window', async () => {
@@ -82,7 +85,10 @@ describe('Pacer', () => {
     assert.equal(granted.length, 30);
     const times = granted.map((g) => g.at);
     for (let i = 7; i < times.length; i++) assert.ok(times[i]! - times[i - 7]! >= 1000, `8 starts within one second at #${i}`);
-    assert.deepEqual(granted.map((g) => g.id), [...Array(30).keys()]);
+    assert.deepEqual(
+      granted.map((g) => g.id),
+      [...Array(30).keys()],
+    );
   });
 
   it('is one queue shared by concurrent callers: their requests interleave, never overlap a slot', async () => {
@@ -98,7 +104,10 @@ describe('Pacer', () => {
     const all = Promise.all([worker('a'), worker('b')]);
     await clock.advance(2000);
     await all;
-    assert.deepEqual(log.map((l) => l.at), [0, 1, 2, 3, 4, 5].map((i) => i * pacer.intervalMs));
+    assert.deepEqual(
+      log.map((l) => l.at),
+      [0, 1, 2, 3, 4, 5].map((i) => i * pacer.intervalMs),
+    );
     assert.deepEqual(new Set(log.map((l) => l.who)), new Set(['a', 'b']));
   });
 
@@ -112,7 +121,10 @@ describe('Pacer', () => {
     assert.deepEqual(granted, [{ id: 0, at: 5000 }], 'first caller after idle is not delayed');
     await clock.advance(1000);
     await done;
-    assert.deepEqual(granted.map((g) => g.at), [5000, 5000 + pacer.intervalMs, 5000 + 2 * pacer.intervalMs]);
+    assert.deepEqual(
+      granted.map((g) => g.at),
+      [5000, 5000 + pacer.intervalMs, 5000 + 2 * pacer.intervalMs],
+    );
   });
 
   it('a timer that wakes early never narrows the gap', async () => {
@@ -163,7 +175,10 @@ describe('Pacer', () => {
     assert.equal(granted.length, 0, 'nobody goes during the pause');
     await clock.advance(1000);
     await done;
-    assert.deepEqual(granted.map((g) => g.at), [1500, 1500 + pacer.intervalMs]);
+    assert.deepEqual(
+      granted.map((g) => g.at),
+      [1500, 1500 + pacer.intervalMs],
+    );
   });
 
   it('a pause that grows while callers wait is honoured', async () => {
@@ -175,7 +190,10 @@ describe('Pacer', () => {
     pacer.pauseFor(500);
     await clock.advance(1000);
     await done;
-    assert.deepEqual(granted.map((g) => g.at), [550]);
+    assert.deepEqual(
+      granted.map((g) => g.at),
+      [550],
+    );
   });
 
   it('refuses a rate that is not a positive number', () => {

@@ -50,14 +50,17 @@ describe('CRM text is marked as data', () => {
     }
 
     const empty = await h.callJson('get_contacts', { limit: 250, page: 9999 });
-    assert.equal(empty.body[PEOPLE_TEXT_NOTICE.key], undefined, 'an empty page carries nobody\'s text');
+    assert.equal(empty.body[PEOPLE_TEXT_NOTICE.key], undefined, "an empty page carries nobody's text");
     const bot = await h.callJson('run_salesbot', { bot_id: sandbox.store.bots[0]!.id, entity_id: lead.id, entity_type: 'leads' });
     assert.equal(bot.isError, false);
     assert.equal(bot.body[PEOPLE_TEXT_NOTICE.key], undefined, 'ids only');
   });
 
   test('every tool that returns records or names declares it', () => {
-    const without = catalogue.filter((t) => !t.peopleText).map((t) => t.name).sort();
+    const without = catalogue
+      .filter((t) => !t.peopleText)
+      .map((t) => t.name)
+      .sort();
     assert.deepEqual(without, ['pin_note', 'run_salesbot', 'stop_salesbot', 'unpin_note']);
   });
 

@@ -50,7 +50,10 @@ describe('kommo-mcp policy check <file>', () => {
 
   test('an invalid policy: exit 1 and every problem with its JSON path on stderr', () => {
     const file = join(dir, 'invalid.json');
-    writeFileSync(file, JSON.stringify({ version: '1', default: 'allow', tools: { run_salesbot: { limits: [{ counter: 'r', window: 'weekly', max: 10 }] }, get_leeds: {} } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ version: '1', default: 'allow', tools: { run_salesbot: { limits: [{ counter: 'r', window: 'weekly', max: 10 }] }, get_leeds: {} } }),
+    );
     const out = run(['policy', 'check', file]);
     assert.equal(out.status, 1);
     assert.equal(out.stdout, '');
@@ -62,10 +65,16 @@ describe('kommo-mcp policy check <file>', () => {
 
 test('a condition on a misspelt argument: policy check exits 1 with a did-you-mean, and the server does not start', () => {
   const file = join(dir, 'typo.json');
-  writeFileSync(file, JSON.stringify({ version: '1', default: 'allow', tools: { update_lead: { deny_if: [{ conditions: [{ path: 'args.prce', op: 'gt', value: 100000 }] }] } } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ version: '1', default: 'allow', tools: { update_lead: { deny_if: [{ conditions: [{ path: 'args.prce', op: 'gt', value: 100000 }] }] } } }),
+  );
   const check = run(['policy', 'check', file]);
   assert.equal(check.status, 1);
-  assert.match(check.stderr, /tools\.update_lead\.deny_if\[0\]\.conditions\[0\]\.path: update_lead has no argument "prce", so this would never apply; did you mean "args\.price"\?/);
+  assert.match(
+    check.stderr,
+    /tools\.update_lead\.deny_if\[0\]\.conditions\[0\]\.path: update_lead has no argument "prce", so this would never apply; did you mean "args\.price"\?/,
+  );
   const start = run(['--sandbox', '--policy', file]);
   assert.notEqual(start.status, 0);
   assert.equal(start.stdout, '');
@@ -74,7 +83,10 @@ test('a condition on a misspelt argument: policy check exits 1 with a did-you-me
 
 test('an invalid policy at start: non-zero exit, one stderr line naming the file and the JSON path', () => {
   const file = join(dir, 'bad-start.json');
-  writeFileSync(file, JSON.stringify({ version: '1', default: 'deny', tools: { run_salesbot: { limits: [{ counter: 'r', window: 'fortnight', max: 10, scope: 'grant' }] } } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ version: '1', default: 'deny', tools: { run_salesbot: { limits: [{ counter: 'r', window: 'fortnight', max: 10, scope: 'grant' }] } } }),
+  );
   for (const args of [['--sandbox', '--policy', file], ['--sandbox']]) {
     const out = run(args, args.length === 1 ? { KOMMO_POLICY: file } : {});
     assert.notEqual(out.status, 0);
@@ -106,7 +118,10 @@ test('a served process: default policy, audit file, hot reload with tools/list_c
     const leads = await server.client.callTool({ name: 'get_leads', arguments: { limit: 1 } });
     assert.notEqual(leads.isError, true);
 
-    const lines = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(auditFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(
       lines.map((l) => [l.tool, l.decision, l.code]),
       [

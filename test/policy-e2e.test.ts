@@ -17,7 +17,7 @@ import { PolicyMiddleware } from '../policy/middleware.js';
 import { loadPolicyFile, PolicyStore } from '../policy/store.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { catalogue, toolArguments, toolKinds } from '../tools/index.js';
-import { harnessPool, } from './harness.js';
+import { harnessPool } from './harness.js';
 
 /** The catalogue's tool names, in order. */
 const TOOL_NAMES = [...toolKinds.keys()];
@@ -60,9 +60,12 @@ const SERVED = TOOL_NAMES.filter((name) => catalogue.some((t) => t.name === name
 const forAll = (rule: object) => Object.fromEntries(TOOL_NAMES.map((t) => [t, rule]));
 
 let sandbox: Sandbox;
-const start = harnessPool((s) => {
-  sandbox = s;
-}, { leads: 50 });
+const start = harnessPool(
+  (s) => {
+    sandbox = s;
+  },
+  { leads: 50 },
+);
 
 function clock(start = Date.UTC(2026, 2, 1, 10, 0, 5)) {
   let t = start;
@@ -76,7 +79,10 @@ const runArgs = () => ({ bot_id: bot(), entity_id: lead(), entity_type: 'leads' 
 describe('for every one of the 23 tools a deny makes zero Kommo requests', () => {
   test('the policy governs exactly the 23 tools of the catalogue and refuses any other name', () => {
     assert.equal(TOOL_NAMES.length, 23);
-    assert.throws(() => compilePolicy({ version: '1', default: 'allow', tools: { get_leadz: { action: 'deny' } } }, toolArguments), /unknown tool "get_leadz"; did you mean "get_leads"/);
+    assert.throws(
+      () => compilePolicy({ version: '1', default: 'allow', tools: { get_leadz: { action: 'deny' } } }, toolArguments),
+      /unknown tool "get_leadz"; did you mean "get_leads"/,
+    );
   });
 
   // A require on the first argument each tool is called with; tools without arguments have nothing to require.
@@ -137,7 +143,10 @@ describe('for every one of the 23 tools a deny makes zero Kommo requests', () =>
 describe('rate limits', () => {
   test('30 concurrent run_salesbot calls under the PolicyLayer example: exactly 10 Kommo requests and 20 rate_limited', async () => {
     const h = await start({ policy: loadPolicyFile(`${POLICY_DIR}policylayer-example.json`, toolArguments) });
-    assert.deepEqual((await h.client.listTools()).tools.map((t) => t.name), ['run_salesbot']);
+    assert.deepEqual(
+      (await h.client.listTools()).tools.map((t) => t.name),
+      ['run_salesbot'],
+    );
     const results = await Promise.all(Array.from({ length: 30 }, () => h.callJson('run_salesbot', runArgs())));
     const ok = results.filter((r) => !r.isError);
     const limited = results.filter((r) => r.body.error === 'rate_limited');
@@ -230,7 +239,13 @@ describe('rate limits', () => {
     });
     for (let i = 0; i < 3; i++) assert.equal((await h.callJson('run_salesbot', runArgs())).body.error, 'approval_unavailable');
     assert.deepEqual(h.requests(), []);
-    const approved = new PolicyMiddleware({ policy: compilePolicy({ version: '1', default: 'allow', tools: { run_salesbot: { action: 'approval', limits: [{ counter: 'bots', window: 'hour', max: 1 }] } } }, toolArguments), approve: async () => {} });
+    const approved = new PolicyMiddleware({
+      policy: compilePolicy(
+        { version: '1', default: 'allow', tools: { run_salesbot: { action: 'approval', limits: [{ counter: 'bots', window: 'hour', max: 1 }] } } },
+        toolArguments,
+      ),
+      approve: async () => {},
+    });
     const h2 = await start({ middleware: approved });
     assert.equal((await h2.callJson('run_salesbot', runArgs())).isError, false);
     assert.equal((await h2.callJson('run_salesbot', runArgs())).body.error, 'rate_limited', 'an approved call counts');
@@ -243,14 +258,14 @@ describe('regex conditions run in linear time (RE2)', () => {
       policy: { version: '1', default: 'allow', tools: { update_lead: { require: [{ path: 'args.name', op: 'regex', value: '([A-Za-z0-9]+\\s?)+' }] } } },
     });
     // 254 letters and a "!": a backtracking engine needs about 2^254 steps for this name.
-    const [refused, account] = await Promise.all([
-      h.callJson('update_lead', { id: lead(), name: `${'a'.repeat(254)}!` }),
-      h.callJson('get_account'),
-    ]);
+    const [refused, account] = await Promise.all([h.callJson('update_lead', { id: lead(), name: `${'a'.repeat(254)}!` }), h.callJson('get_account')]);
     assert.equal(refused.body.error, 'policy_denied');
     assert.equal(refused.body.rule, 'tools.update_lead.require[0]');
     assert.equal(account.isError, false);
-    assert.deepEqual(h.requests().map((r) => r.path), ['/api/v4/account']);
+    assert.deepEqual(
+      h.requests().map((r) => r.path),
+      ['/api/v4/account'],
+    );
     assert.equal((await h.callJson('update_lead', { id: lead(), name: 'Acme renewal 2026' })).isError, false, 'a name that matches goes through');
   });
 });
@@ -448,7 +463,19 @@ describe('dry run, audit, fail closed', () => {
   test('without KOMMO_AUDIT_LOG, audit lines go to the stderr logger at info level; the hash is over canonical JSON', () => {
     const lines: string[] = [];
     const audit = loggerAudit(createLogger('info', (line) => lines.push(line)));
-    audit.write({ time: 't', grant: 'stdio', session: 's', tool: 'get_lead', decision: 'allow', mode: 'enforce', argKeys: ['id'], argsSha256: 'h', code: 'ok', kommoRequests: 1, durationMs: 1 });
+    audit.write({
+      time: 't',
+      grant: 'stdio',
+      session: 's',
+      tool: 'get_lead',
+      decision: 'allow',
+      mode: 'enforce',
+      argKeys: ['id'],
+      argsSha256: 'h',
+      code: 'ok',
+      kommoRequests: 1,
+      durationMs: 1,
+    });
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
     assert.equal(line.level, 'info');
     assert.equal(line.msg, 'audit');
@@ -457,7 +484,11 @@ describe('dry run, audit, fail closed', () => {
   });
 
   test('an exception inside the policy machinery refuses the call (policy_error), never allows it', async () => {
-    const broken = { get current(): never { throw new Error('boom'); } };
+    const broken = {
+      get current(): never {
+        throw new Error('boom');
+      },
+    };
     const h = await start({ middleware: new PolicyMiddleware({ policy: broken as never }) });
     assert.deepEqual((await h.client.listTools()).tools, []);
     const { body } = await h.callJson('get_account');

@@ -21,23 +21,26 @@ function admitted(d: Decision): Admission {
 }
 
 describe('order of evaluation', () => {
-  const policy = compilePolicy({
-    version: '1',
-    default: 'deny',
-    hide: ['get_users'],
-    all_tools: { limits: [{ counter: 'all_calls', window: 'minute', max: 120, scope: 'grant' }] },
-    tools: {
-      get_users: {},
-      get_leads: {},
-      update_lead: {
-        require: [{ path: 'args.id', op: 'gt', value: 0 }],
-        deny_if: [{ conditions: [{ path: 'args.price', op: 'gt', value: 100000 }], on_deny: 'Price changes above 100k need a person.' }],
-        limits: [{ counter: 'lead_writes', window: 'minute', max: 2, scope: 'args.id' }],
+  const policy = compilePolicy(
+    {
+      version: '1',
+      default: 'deny',
+      hide: ['get_users'],
+      all_tools: { limits: [{ counter: 'all_calls', window: 'minute', max: 120, scope: 'grant' }] },
+      tools: {
+        get_users: {},
+        get_leads: {},
+        update_lead: {
+          require: [{ path: 'args.id', op: 'gt', value: 0 }],
+          deny_if: [{ conditions: [{ path: 'args.price', op: 'gt', value: 100000 }], on_deny: 'Price changes above 100k need a person.' }],
+          limits: [{ counter: 'lead_writes', window: 'minute', max: 2, scope: 'args.id' }],
+        },
+        create_lead: { action: 'approval', approval: { message: 'Check it', timeout_s: 30 } },
+        stop_salesbot: { action: 'deny', reason: 'Stopping bots is done by the sales lead.' },
       },
-      create_lead: { action: 'approval', approval: { message: 'Check it', timeout_s: 30 } },
-      stop_salesbot: { action: 'deny', reason: 'Stopping bots is done by the sales lead.' },
     },
-  }, toolArguments);
+    toolArguments,
+  );
 
   test('hidden wins over a tool rule', () => {
     const d = denied(evaluate(policy, 'get_users', {}, scope));
@@ -63,7 +66,10 @@ describe('order of evaluation', () => {
     const d = admitted(evaluate(policy, 'get_leads', {}, scope));
     assert.equal(d.outcome, 'allow');
     assert.equal(d.rule, 'tools.get_leads');
-    assert.deepEqual(d.limits.map((l) => l.limit.counter), ['all_calls']);
+    assert.deepEqual(
+      d.limits.map((l) => l.limit.counter),
+      ['all_calls'],
+    );
   });
 
   test('require is checked before deny_if', () => {
@@ -82,10 +88,13 @@ describe('order of evaluation', () => {
   test('limits come with their scope keys; approval comes last', () => {
     const d = admitted(evaluate(policy, 'update_lead', { id: 5, price: 10 }, scope));
     assert.equal(d.outcome, 'allow');
-    assert.deepEqual(d.limits.map((l) => [l.limit.counter, l.key]), [
-      ['all_calls', 'all_calls\u0000g:g1'],
-      ['lead_writes', 'lead_writes\u0000a:j5'],
-    ]);
+    assert.deepEqual(
+      d.limits.map((l) => [l.limit.counter, l.key]),
+      [
+        ['all_calls', 'all_calls\u0000g:g1'],
+        ['lead_writes', 'lead_writes\u0000a:j5'],
+      ],
+    );
     const a = admitted(evaluate(policy, 'create_lead', { name: 'x' }, scope));
     assert.equal(a.outcome, 'approval');
     assert.deepEqual(a.approval, { message: 'Check it', timeoutMs: 30_000, maxPending: 1 });
@@ -103,8 +112,7 @@ describe('conditions', () => {
   const withNested = new Map([...toolArguments, ['update_lead', [...toolArguments.get('update_lead')!, ...nested]]]);
   const policyWith = (conditions: unknown[]) =>
     compilePolicy({ version: '1', default: 'allow', tools: { update_lead: { deny_if: [{ conditions }] } } }, withNested);
-  const deniedBy = (condition: object, args: Record<string, unknown>) =>
-    evaluate(policyWith([condition]), 'update_lead', args, scope).outcome === 'deny';
+  const deniedBy = (condition: object, args: Record<string, unknown>) => evaluate(policyWith([condition]), 'update_lead', args, scope).outcome === 'deny';
 
   test('eq / neq, with numbers and numeric strings equal', () => {
     assert.equal(deniedBy({ path: 'args.status_id', op: 'eq', value: 142 }, { status_id: 142 }), true);
@@ -140,7 +148,10 @@ describe('conditions', () => {
     assert.equal(d.rule, 'tools.update_lead.deny_if[0].conditions[0]');
     assert.match(d.message, /longer than the 10000 characters/);
     // In `require` too: an input that cannot be judged is refused, never waved through.
-    const req = compilePolicy({ version: '1', default: 'allow', tools: { update_lead: { require: [{ path: 'args.name', op: 'regex', value: 'x+' }] } } }, toolArguments);
+    const req = compilePolicy(
+      { version: '1', default: 'allow', tools: { update_lead: { require: [{ path: 'args.name', op: 'regex', value: 'x+' }] } } },
+      toolArguments,
+    );
     assert.equal(evaluate(req, 'update_lead', { name: long }, scope).outcome, 'deny');
   });
 
@@ -170,21 +181,24 @@ describe('conditions', () => {
 });
 
 describe('scope keys', () => {
-  const policy = compilePolicy({
-    version: '1',
-    default: 'allow',
-    tools: {
-      update_lead: { limits: [{ counter: 'per_lead', window: 'minute', max: 3, scope: 'args.id' }] },
-      move_lead: {
-        limits: [
-          { counter: 'per_lead', window: 'minute', max: 3, scope: 'args.lead_id' },
-          { counter: 'sess', window: 'hour', max: 3, scope: 'session' },
-          { counter: 'glob', window: 'day', max: 3, scope: 'global' },
-        ],
+  const policy = compilePolicy(
+    {
+      version: '1',
+      default: 'allow',
+      tools: {
+        update_lead: { limits: [{ counter: 'per_lead', window: 'minute', max: 3, scope: 'args.id' }] },
+        move_lead: {
+          limits: [
+            { counter: 'per_lead', window: 'minute', max: 3, scope: 'args.lead_id' },
+            { counter: 'sess', window: 'hour', max: 3, scope: 'session' },
+            { counter: 'glob', window: 'day', max: 3, scope: 'global' },
+          ],
+        },
+        get_lead: { limits: [{ counter: 'g', window: 'minute', max: 3 }] },
       },
-      get_lead: { limits: [{ counter: 'g', window: 'minute', max: 3 }] },
     },
-  }, toolArguments);
+    toolArguments,
+  );
 
   test('args scopes share one key space, so a shared counter counts per lead across tools', () => {
     const a = admitted(evaluate(policy, 'update_lead', { id: 42 }, scope)).limits[0]!;
@@ -217,20 +231,23 @@ describe('scope keys', () => {
   });
 
   test('a counter listed twice counts a call once: same scope always, two argument scopes when their values coincide', () => {
-    const twice = compilePolicy({
-      version: '1',
-      default: 'allow',
-      all_tools: { limits: [{ counter: 'c', window: 'minute', max: 5 }] },
-      tools: {
-        get_lead: { limits: [{ counter: 'c', window: 'minute', max: 5 }] },
-        move_lead: {
-          limits: [
-            { counter: 'pair', window: 'minute', max: 5, scope: 'args.lead_id' },
-            { counter: 'pair', window: 'minute', max: 5, scope: 'args.status_id' },
-          ],
+    const twice = compilePolicy(
+      {
+        version: '1',
+        default: 'allow',
+        all_tools: { limits: [{ counter: 'c', window: 'minute', max: 5 }] },
+        tools: {
+          get_lead: { limits: [{ counter: 'c', window: 'minute', max: 5 }] },
+          move_lead: {
+            limits: [
+              { counter: 'pair', window: 'minute', max: 5, scope: 'args.lead_id' },
+              { counter: 'pair', window: 'minute', max: 5, scope: 'args.status_id' },
+            ],
+          },
         },
       },
-    }, toolArguments);
+      toolArguments,
+    );
     const keys = (tool: string, args: Record<string, unknown>) => admitted(evaluate(twice, tool, args, scope)).limits.map((l) => l.key);
     assert.deepEqual(keys('get_lead', { id: 1 }), ['c\u0000g:g1']);
     assert.deepEqual(keys('move_lead', { lead_id: 5, status_id: 6 }), ['c\u0000g:g1', 'pair\u0000a:j5', 'pair\u0000a:j6']);

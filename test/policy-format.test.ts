@@ -53,30 +53,33 @@ describe('accepted policies', () => {
   });
 
   test('a policy using every extension is accepted', () => {
-    const result = validatePolicy({
-      version: '1',
-      default: 'deny',
-      mode: 'enforce',
-      hide: ['get_users'],
-      all_tools: { limits: [{ counter: 'all_calls', window: 'minute', max: 120, scope: 'grant' }] },
-      tools: {
-        get_leads: {},
-        run_salesbot: { limits: [{ counter: 'run_salesbot_rate', window: 'minute', max: 10, scope: 'grant' }] },
-        update_lead: {
-          deny_if: [{ conditions: [{ path: 'args.price', op: 'gt', value: 100000 }], on_deny: 'Price changes above 100k need a person.' }],
-        },
-        create_lead: { action: 'approval', approval: { message: 'Check it', timeout_s: 60 } },
-        stop_salesbot: { action: 'deny', reason: 'Stopping bots is done by the sales lead.' },
-        move_lead: { limits: [{ counter: 'per_lead', window: 90, max: 2, scope: 'args.lead_id' }], mode: 'dry_run' },
-        get_notes: {
-          require: [
-            { path: 'args.entity_type', op: 'in', value: ['leads', 'contacts'] },
-            { path: 'args.limit', op: 'exists', value: true },
-            { path: 'args.entity_type', op: 'regex', value: '(?i)LEADS|contacts' },
-          ],
+    const result = validatePolicy(
+      {
+        version: '1',
+        default: 'deny',
+        mode: 'enforce',
+        hide: ['get_users'],
+        all_tools: { limits: [{ counter: 'all_calls', window: 'minute', max: 120, scope: 'grant' }] },
+        tools: {
+          get_leads: {},
+          run_salesbot: { limits: [{ counter: 'run_salesbot_rate', window: 'minute', max: 10, scope: 'grant' }] },
+          update_lead: {
+            deny_if: [{ conditions: [{ path: 'args.price', op: 'gt', value: 100000 }], on_deny: 'Price changes above 100k need a person.' }],
+          },
+          create_lead: { action: 'approval', approval: { message: 'Check it', timeout_s: 60 } },
+          stop_salesbot: { action: 'deny', reason: 'Stopping bots is done by the sales lead.' },
+          move_lead: { limits: [{ counter: 'per_lead', window: 90, max: 2, scope: 'args.lead_id' }], mode: 'dry_run' },
+          get_notes: {
+            require: [
+              { path: 'args.entity_type', op: 'in', value: ['leads', 'contacts'] },
+              { path: 'args.limit', op: 'exists', value: true },
+              { path: 'args.entity_type', op: 'regex', value: '(?i)LEADS|contacts' },
+            ],
+          },
         },
       },
-    }, toolArguments);
+      toolArguments,
+    );
     assert.equal(result.ok, true, JSON.stringify(result));
   });
 });
@@ -93,7 +96,10 @@ describe('refused policies name the JSON path', () => {
   test('an unknown key, with a suggestion', () => {
     assert.equal(problem({ ...minimal, tools: { get_lead: { limit: [] } } }), 'tools.get_lead.limit: unknown key "limit"; did you mean "limits"?');
     assert.match(problem({ ...minimal, defaults: 'deny' }), /^defaults: unknown key "defaults"; did you mean "default"\?/);
-    assert.match(problem({ ...minimal, tools: { update_lead: { deny_if: [{ conditions: [], message: 'x' }] } } }), /^tools\.update_lead\.deny_if\[0\]\.message: unknown key/);
+    assert.match(
+      problem({ ...minimal, tools: { update_lead: { deny_if: [{ conditions: [], message: 'x' }] } } }),
+      /^tools\.update_lead\.deny_if\[0\]\.message: unknown key/,
+    );
   });
 
   test('an unknown tool name under tools or hide', () => {
@@ -102,11 +108,26 @@ describe('refused policies name the JSON path', () => {
   });
 
   test('a bad operator, or a value that does not fit the operator', () => {
-    assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.price', op: 'greater', value: 1 }] } } }), /^tools\.update_lead\.require\[0\]\.op: op must be one of eq, neq, in/);
-    assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.price', op: 'gt', value: '1' }] } } }), /^tools\.update_lead\.require\[0\]\.value: op "gt" needs a number/);
-    assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.price', op: 'in', value: 1 }] } } }), /\.value: op "in" needs a non-empty list/);
-    assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.name', op: 'regex', value: '(' }] } } }), /\.value: the pattern is not valid RE2 syntax/);
-    assert.match(problem({ ...minimal, tools: { update_lead: { require: [{ path: 'price', op: 'eq', value: 1 }] } } }), /\.path: path must be "args\." followed by/);
+    assert.match(
+      problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.price', op: 'greater', value: 1 }] } } }),
+      /^tools\.update_lead\.require\[0\]\.op: op must be one of eq, neq, in/,
+    );
+    assert.match(
+      problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.price', op: 'gt', value: '1' }] } } }),
+      /^tools\.update_lead\.require\[0\]\.value: op "gt" needs a number/,
+    );
+    assert.match(
+      problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.price', op: 'in', value: 1 }] } } }),
+      /\.value: op "in" needs a non-empty list/,
+    );
+    assert.match(
+      problem({ ...minimal, tools: { update_lead: { require: [{ path: 'args.name', op: 'regex', value: '(' }] } } }),
+      /\.value: the pattern is not valid RE2 syntax/,
+    );
+    assert.match(
+      problem({ ...minimal, tools: { update_lead: { require: [{ path: 'price', op: 'eq', value: 1 }] } } }),
+      /\.path: path must be "args\." followed by/,
+    );
   });
 
   test('a counter reused with a different window or max', () => {
@@ -119,7 +140,11 @@ describe('refused policies name the JSON path', () => {
     });
     assert.match(msg, /^tools\.update_lead\.limits\[0\]: counter "writes" is one shared budget, first declared at tools\.create_lead\.limits\[0\]/);
     assert.match(
-      problem({ ...minimal, all_tools: { limits: [{ counter: 'c', window: 'minute', max: 5 }] }, tools: { get_lead: { limits: [{ counter: 'c', window: 'minute', max: 6 }] } } }),
+      problem({
+        ...minimal,
+        all_tools: { limits: [{ counter: 'c', window: 'minute', max: 5 }] },
+        tools: { get_lead: { limits: [{ counter: 'c', window: 'minute', max: 6 }] } },
+      }),
       /^tools\.get_lead\.limits\[0\]: counter "c"/,
     );
   });
@@ -131,15 +156,26 @@ describe('refused policies name the JSON path', () => {
   });
 
   test('approval settings without action approval, bad scope, bad max', () => {
-    assert.match(problem({ ...minimal, tools: { run_salesbot: { approval: { timeout_s: 5 } } } }), /^tools\.run_salesbot\.approval: approval settings only apply with "action": "approval"/);
-    assert.match(problem({ ...minimal, tools: { get_lead: { limits: [{ counter: 'c', window: 'minute', max: 1, scope: 'user' }] } } }), /\.scope: scope must be "grant", "session", "global" or "args\.<argument>"/);
+    assert.match(
+      problem({ ...minimal, tools: { run_salesbot: { approval: { timeout_s: 5 } } } }),
+      /^tools\.run_salesbot\.approval: approval settings only apply with "action": "approval"/,
+    );
+    assert.match(
+      problem({ ...minimal, tools: { get_lead: { limits: [{ counter: 'c', window: 'minute', max: 1, scope: 'user' }] } } }),
+      /\.scope: scope must be "grant", "session", "global" or "args\.<argument>"/,
+    );
     assert.match(problem({ ...minimal, tools: { get_lead: { limits: [{ counter: 'c', window: 'minute', max: 0 }] } } }), /\.max: max must be at least 1/);
     assert.match(problem({ ...minimal, tools: { get_lead: { limits: [{ window: 'minute', max: 1 }] } } }), /\.counter: /);
   });
 
   test('PolicyError names the file and the path in one line', () => {
     assert.throws(
-      () => compilePolicy({ ...minimal, tools: { run_salesbot: { limits: [{ counter: 'r', window: 'weekly', max: 1 }] } } }, toolArguments, '/etc/kommo/policy.json'),
+      () =>
+        compilePolicy(
+          { ...minimal, tools: { run_salesbot: { limits: [{ counter: 'r', window: 'weekly', max: 1 }] } } },
+          toolArguments,
+          '/etc/kommo/policy.json',
+        ),
       (err: unknown) =>
         err instanceof PolicyError &&
         err.message.startsWith('invalid policy /etc/kommo/policy.json: tools.run_salesbot.limits[0].window: ') &&
@@ -154,7 +190,10 @@ describe('regex conditions are RE2', () => {
       problem({ ...minimal, tools: { update_lead: { deny_if: [{ conditions: [{ path: 'args.name', op: 'regex', value: '(a)\\1' }] }] } } }),
       /^tools\.update_lead\.deny_if\[0\]\.conditions\[0\]\.value: the pattern is not valid RE2 syntax .*invalid escape sequence/,
     );
-    assert.match(problem({ ...minimal, tools: { create_lead: { require: [{ path: 'args.name', op: 'regex', value: '(?=x).*' }] } } }), /^tools\.create_lead\.require\[0\]\.value: the pattern is not valid RE2/);
+    assert.match(
+      problem({ ...minimal, tools: { create_lead: { require: [{ path: 'args.name', op: 'regex', value: '(?=x).*' }] } } }),
+      /^tools\.create_lead\.require\[0\]\.value: the pattern is not valid RE2/,
+    );
   });
 });
 
@@ -172,8 +211,14 @@ describe('condition paths and args scopes name an argument of the tool', () => {
   });
 
   test('a path far from any argument lists the arguments; a tool without arguments says so', () => {
-    assert.match(problem({ ...minimal, tools: { get_lead: { require: [{ path: 'args.whatever', op: 'exists' }] } } }), /get_lead has no argument "whatever", so this would never apply; the arguments are id$/);
-    assert.match(problem({ ...minimal, tools: { get_account: { deny_if: [{ conditions: [{ path: 'args.id', op: 'exists' }] }] } } }), /get_account takes no arguments$/);
+    assert.match(
+      problem({ ...minimal, tools: { get_lead: { require: [{ path: 'args.whatever', op: 'exists' }] } } }),
+      /get_lead has no argument "whatever", so this would never apply; the arguments are id$/,
+    );
+    assert.match(
+      problem({ ...minimal, tools: { get_account: { deny_if: [{ conditions: [{ path: 'args.id', op: 'exists' }] }] } } }),
+      /get_account takes no arguments$/,
+    );
   });
 
   test('an args scope on an argument the tool does not take is refused (tool limits and all_tools)', () => {
@@ -193,7 +238,11 @@ describe('condition paths and args scopes name an argument of the tool', () => {
       title: 'Nested',
       description: 'For the test.',
       kind: 'read',
-      input: z.object({ id: z.number(), meta: z.object({ owner: z.object({ id: z.number() }) }).optional(), tags: z.array(z.object({ name: z.string() })).optional() }),
+      input: z.object({
+        id: z.number(),
+        meta: z.object({ owner: z.object({ id: z.number() }) }).optional(),
+        tags: z.array(z.object({ name: z.string() })).optional(),
+      }),
       run: async () => ({}),
     });
     assert.deepEqual(argumentPaths(tool), ['id', 'meta', 'meta.owner', 'meta.owner.id', 'tags', 'tags.*', 'tags.*.name']);
@@ -201,7 +250,10 @@ describe('condition paths and args scopes name an argument of the tool', () => {
   });
 
   test('an all_tools scope on an argument some tools take counts exactly those tools', () => {
-    const policy = compilePolicy({ ...minimal, all_tools: { limits: [{ counter: 'per_lead', window: 'minute', max: 5, scope: 'args.lead_id' }] } }, toolArguments);
+    const policy = compilePolicy(
+      { ...minimal, all_tools: { limits: [{ counter: 'per_lead', window: 'minute', max: 5, scope: 'args.lead_id' }] } },
+      toolArguments,
+    );
     const counted = TOOL_NAMES.filter((t) => policy.tools.get(t)!.limits.some((l) => l.counter === 'per_lead'));
     assert.deepEqual(counted, ['move_lead']);
   });
@@ -220,7 +272,10 @@ describe('JSON Schema for editors', () => {
       definitions: Record<string, { properties: Record<string, Record<string, unknown>> }>;
     };
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-    const keys = (o: { properties?: object } | undefined) => Object.keys(o?.properties ?? {}).sort().join(',');
+    const keys = (o: { properties?: object } | undefined) =>
+      Object.keys(o?.properties ?? {})
+        .sort()
+        .join(',');
     const zodObjects = new Set(formatObjects().map((k) => [...k].sort().join(',')));
     for (const name of ['condition', 'limit', 'toolRule']) assert.ok(zodObjects.has(keys(schema.definitions[name])), name);
     assert.ok(zodObjects.has(keys(schema as { properties: object })));

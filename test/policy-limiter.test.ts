@@ -69,12 +69,15 @@ describe('limit requests', () => {
         },
       },
     };
-    assert.deepEqual(requests(policy, 'move_lead', { lead_id: 1, status_id: 142 }).map((r) => [r.class, r.windowMs, r.max]), [
-      ['fixed', 60_000, 1],
-      ['fixed', 60_000, 1],
-      ['fixed', 60_000, 1],
-      ['args', 60_000, 1],
-    ]);
+    assert.deepEqual(
+      requests(policy, 'move_lead', { lead_id: 1, status_id: 142 }).map((r) => [r.class, r.windowMs, r.max]),
+      [
+        ['fixed', 60_000, 1],
+        ['fixed', 60_000, 1],
+        ['fixed', 60_000, 1],
+        ['args', 60_000, 1],
+      ],
+    );
   });
 
   test('a full per-argument store refuses with reason "full" and the time the first key frees', () => {

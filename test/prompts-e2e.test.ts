@@ -61,7 +61,10 @@ for (const era of ERAS) {
     test("prompts/list: the original's four, with their arguments (analise_pipeline's optional pipeline_id) and language", async () => {
       await withHarness({ era }, async (h) => {
         const { prompts: listed } = await h.client.listPrompts();
-        assert.deepEqual(listed.map((p) => p.name), NAMES);
+        assert.deepEqual(
+          listed.map((p) => p.name),
+          NAMES,
+        );
         for (const p of listed) {
           assert.ok(p.title && p.description, p.name);
           const args = Object.fromEntries((p.arguments ?? []).map((a) => [a.name, a.required ?? false]));
@@ -130,7 +133,10 @@ describe('prompts behind the policy', () => {
     const policy = { version: '1', default: 'allow', hide: ['ask_kommo'], tools: { get_loss_reasons: { action: 'deny' } } };
     for (const era of ERAS) {
       await withHarness({ era, policy }, async (h) => {
-        assert.deepEqual((await h.client.listPrompts()).prompts.map((p) => p.name), ['analisar_vendas_mes']);
+        assert.deepEqual(
+          (await h.client.listPrompts()).prompts.map((p) => p.name),
+          ['analisar_vendas_mes'],
+        );
         assert.match((await getFails(h, 'analise_pipeline')).message, /relies on ask_kommo, which the policy hides or denies/);
         assert.match((await getFails(h, 'motivos_perda')).message, /get_loss_reasons/);
       });
@@ -139,7 +145,10 @@ describe('prompts behind the policy', () => {
 
   test('a read-only policy keeps all four (they only read)', async () => {
     await withHarness({ policy: { version: '1', default: 'allow', hide: ['create_lead', 'update_lead', 'move_lead', 'run_salesbot'] } }, async (h) => {
-      assert.deepEqual((await h.client.listPrompts()).prompts.map((p) => p.name), NAMES);
+      assert.deepEqual(
+        (await h.client.listPrompts()).prompts.map((p) => p.name),
+        NAMES,
+      );
     });
   });
 });

@@ -61,7 +61,10 @@ function assertInvalidArguments(reply: Rpc, sent: unknown): void {
   const body = JSON.parse(result.content[0]!.text) as Record<string, unknown>;
   assert.equal(body.error, 'invalid_arguments');
   assert.deepEqual(body.fields, ['arguments']);
-  assert.match(String(body.message), new RegExp(`"arguments" must be a JSON object of named arguments, not ${Array.isArray(sent) ? 'an array' : `a ${typeof sent}`}\\.$`));
+  assert.match(
+    String(body.message),
+    new RegExp(`"arguments" must be a JSON object of named arguments, not ${Array.isArray(sent) ? 'an array' : `a ${typeof sent}`}\\.$`),
+  );
 }
 
 function assertRefused(reply: Rpc, says: RegExp): void {
@@ -79,7 +82,10 @@ function assertNormalCallWorks(reply: Rpc): void {
 
 /** The audit lines of the invalid calls: argument names and the hash of the arguments exactly as sent. */
 function assertAudited(auditFile: string, sent: unknown[] = NON_OBJECT_ARGUMENTS): void {
-  const lines = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = readFileSync(auditFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const invalid = lines.filter((l) => l.decision === 'invalid_arguments');
   assert.deepEqual(
     invalid.map((l) => [l.tool, l.argKeys, l.argsSha256]),
@@ -167,7 +173,10 @@ for (const era of ERAS) {
         server.send(call(era, ++id, {}));
         assertNormalCallWorks(await server.reply(id));
         assert.ok(server.alive());
-        assert.deepEqual(sandbox.requests.map((r) => `${r.method} ${r.path}`), ['GET /api/v4/account']);
+        assert.deepEqual(
+          sandbox.requests.map((r) => `${r.method} ${r.path}`),
+          ['GET /api/v4/account'],
+        );
       } finally {
         assert.equal(await server.close(), 0);
       }
@@ -202,14 +211,20 @@ for (const era of ERAS) {
           assertRefused(reply, says);
         }
         // A notification has no id to answer: it is dropped (202) and never reaches the SDK.
-        const notification = await rawRequest(url, { headers, body: { jsonrpc: '2.0', method: 'notifications/progress', params: { _meta: 'x', progressToken: 1, progress: 1 } } });
+        const notification = await rawRequest(url, {
+          headers,
+          body: { jsonrpc: '2.0', method: 'notifications/progress', params: { _meta: 'x', progressToken: 1, progress: 1 } },
+        });
         assert.deepEqual([notification.status, notification.body], [202, '']);
         if (era === 'legacy') {
           // A 2025 batch is screened message by message: a refusal answers for the whole batch.
           const refused = await rawRequest(url, { headers, body: [call(era, ++id, {}), call(era, ++id, { _meta: 'x' })] });
           assert.equal(refused.status, 400);
           const replies = JSON.parse(refused.body) as Rpc[];
-          assert.deepEqual(replies.map((r) => r.id), [id]);
+          assert.deepEqual(
+            replies.map((r) => r.id),
+            [id],
+          );
           assertRefused(replies[0]!, /"_meta" must be a JSON object/);
           assertInvalidArguments((await post([call(era, ++id, { arguments: [[]] })])).reply, [[]]);
         }
@@ -219,7 +234,10 @@ for (const era of ERAS) {
         assert.match(huge.reply.error!.message, new RegExp(`at most ${MAX_MESSAGE_BYTES} bytes`));
         assert.equal(sandbox.requests.length, 0, 'nothing of it reached Kommo');
         assertNormalCallWorks((await post(call(era, ++id, {}))).reply);
-        assert.deepEqual(sandbox.requests.map((r) => `${r.method} ${r.path}`), ['GET /api/v4/account']);
+        assert.deepEqual(
+          sandbox.requests.map((r) => `${r.method} ${r.path}`),
+          ['GET /api/v4/account'],
+        );
       } finally {
         server.child.kill('SIGTERM');
         await server.exited;
@@ -230,7 +248,8 @@ for (const era of ERAS) {
 }
 
 describe('screenMessage and argumentsAsSent', () => {
-  const paramsOf = (screened: ReturnType<typeof screenMessage>) => ('pass' in screened ? (screened.pass as { params: { arguments: Record<string, unknown> } }).params : undefined);
+  const paramsOf = (screened: ReturnType<typeof screenMessage>) =>
+    'pass' in screened ? (screened.pass as { params: { arguments: Record<string, unknown> } }).params : undefined;
 
   test('non-object arguments get past the SDK wrapped and come back to the handler exactly as sent', () => {
     for (const sent of [[1, 2], 'x', 5, null, false]) {

@@ -136,7 +136,10 @@ describe('two replicas sharing one Redis', () => {
     assert.deepEqual(codes(await burst(replicas, 3)), ['ok', 'ok', 'ok']);
     assert.equal(botRuns() - before, 7);
     for (const server of replicas) {
-      const line = server.stderr().split('\n').find((l) => l.includes(OUTAGE_MESSAGE));
+      const line = server
+        .stderr()
+        .split('\n')
+        .find((l) => l.includes(OUTAGE_MESSAGE));
       assert.ok(line, 'each replica that counted in memory says so on stderr');
       assert.equal(JSON.parse(line).level, 'error');
     }
@@ -188,4 +191,3 @@ describe('approval states shared through Redis', () => {
     assert.equal(writes() - before, 1, 'one approval, one write, whichever replica the replay reaches');
   });
 });
-

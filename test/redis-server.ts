@@ -40,7 +40,24 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning', '--logfile', ''],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--protected-mode',
+        'yes',
+        '--loglevel',
+        'warning',
+        '--logfile',
+        '',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -50,7 +67,11 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('error', (err) =>
-      reject(Object.assign(new Error(`redis-server could not be started (${err.message}); install the Debian package: apt-get install -y redis-server`), { code: 'ENOENT' })),
+      reject(
+        Object.assign(new Error(`redis-server could not be started (${err.message}); install the Debian package: apt-get install -y redis-server`), {
+          code: 'ENOENT',
+        }),
+      ),
     );
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output.trim()}`)));
     // Ready when it answers PING.

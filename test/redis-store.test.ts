@@ -119,7 +119,9 @@ describe('Redis counter store', () => {
 
   it('several clients reserving at once never take more than max', async () => {
     const clients = await Promise.all([1, 2, 3, 4, 5].map(() => store({ prefix: 'shared-race:' })));
-    const attempts = await Promise.all(Array.from({ length: 200 }, (_, i) => clients[i % clients.length]!.reserve([fixed('race', 17), fixed('race-wide', 1000)])));
+    const attempts = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => clients[i % clients.length]!.reserve([fixed('race', 17), fixed('race-wide', 1000)])),
+    );
     assert.equal(attempts.filter((r) => r.ok).length, 17);
     assert.equal(await clients[0]!.used(fixed('race', 17)), 17);
     assert.equal(await clients[0]!.used(fixed('race-wide', 1000)), 17, 'refused calls took nothing from the other counter');
@@ -274,7 +276,6 @@ describe('Redis counter store when Redis goes away', () => {
     assert.equal(int(await redis.command('ZCARD', `${prefix}args`)), 1, 'the cancelled per-argument key gave its room back');
   });
 
-
   it('refuses with LimiterUnavailable at once, reconnects by itself, and keeps the saved counts', async () => {
     const s = await store();
     assert.ok((await s.reserve([fixed('outage', 5)])).ok);
@@ -302,7 +303,10 @@ describe('Redis counter store when Redis goes away', () => {
     stores.push(s);
     await s.whenReady(200);
     await assert.rejects(async () => s.reserve([fixed('a', 1)]), LimiterUnavailable);
-    assert.ok(lines.some((l) => l.includes('127.0.0.1:1')), 'the outage is logged with the address');
+    assert.ok(
+      lines.some((l) => l.includes('127.0.0.1:1')),
+      'the outage is logged with the address',
+    );
     assert.ok(!lines.join('\n').includes('Pw-6f1e9c2a'));
   });
 

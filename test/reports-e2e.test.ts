@@ -127,7 +127,11 @@ describe('get_sales_report', () => {
     }
     assert.equal(perf.by_pipeline.length, store.pipelines.length);
     const revenues = perf.by_user.map((u) => u['revenue'] as number);
-    assert.deepEqual(revenues, [...revenues].sort((a, b) => b - a), 'biggest revenue first');
+    assert.deepEqual(
+      revenues,
+      [...revenues].sort((a, b) => b - a),
+      'biggest revenue first',
+    );
   });
 
   test('a month costs exactly its created_at pages and one closed_at stream over every pipeline', async () => {
@@ -178,10 +182,16 @@ describe('get_sales_report', () => {
 
   test('only dateFrom: up to today; only dateTo: from the first of its month', async () => {
     const a = await h.callJson('get_sales_report', { dateFrom: '2026-03-10' });
-    assert.deepEqual([(a.body['period'] as Record<string, unknown>)['from'], (a.body['period'] as Record<string, unknown>)['to']], ['2026-03-10', '2026-03-15']);
+    assert.deepEqual(
+      [(a.body['period'] as Record<string, unknown>)['from'], (a.body['period'] as Record<string, unknown>)['to']],
+      ['2026-03-10', '2026-03-15'],
+    );
     assert.deepEqual(reportFigures(a.body), expectedFigures(sandbox.store, range('2026-03-10', '2026-03-15')));
     const b = await h.callJson('get_sales_report', { dateTo: '2026-02-10' });
-    assert.deepEqual([(b.body['period'] as Record<string, unknown>)['from'], (b.body['period'] as Record<string, unknown>)['to']], ['2026-02-01', '2026-02-10']);
+    assert.deepEqual(
+      [(b.body['period'] as Record<string, unknown>)['from'], (b.body['period'] as Record<string, unknown>)['to']],
+      ['2026-02-01', '2026-02-10'],
+    );
   });
 
   test('a period inside periods already fetched costs no request (Feb 20 – Mar 5 inside February and March)', async () => {
@@ -242,7 +252,10 @@ describe('an account with 10 pipelines', () => {
     const { created, closed } = matching(ten.store.leads, r);
     const requests = h.requests();
     assert.deepEqual(
-      requests.filter((x) => x.path !== '/api/v4/leads').map((x) => x.path).sort(),
+      requests
+        .filter((x) => x.path !== '/api/v4/leads')
+        .map((x) => x.path)
+        .sort(),
       ['/api/v4/account', '/api/v4/leads/pipelines', '/api/v4/users'],
       'reference data, once each',
     );
@@ -295,7 +308,14 @@ describe('get_dashboard', () => {
   });
 
   /** The query of a request without its paging: what a count or a stream asks for. */
-  const filterOf = (r: SandboxRequest) => JSON.stringify(Object.fromEntries(Object.entries(r.query).filter(([k]) => k !== 'page' && k !== 'limit').sort()));
+  const filterOf = (r: SandboxRequest) =>
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(r.query)
+          .filter(([k]) => k !== 'page' && k !== 'limit')
+          .sort(),
+      ),
+    );
   const statusItems = (statusId: number) =>
     Object.fromEntries(
       sandbox.store.pipelines.flatMap((p, i) => [
@@ -365,7 +385,10 @@ describe('get_dashboard', () => {
     const leadReqs = leadRequests(requests);
     assert.deepEqual(leadReqs.slice(0, 5).map(filterOf), periodQueries);
     assert.deepEqual(
-      requests.filter((r) => r.path !== '/api/v4/leads' && r.path !== '/api/v4/tasks').map((r) => r.path).sort(),
+      requests
+        .filter((r) => r.path !== '/api/v4/leads' && r.path !== '/api/v4/tasks')
+        .map((r) => r.path)
+        .sort(),
       ['/api/v4/account', '/api/v4/leads/pipelines'],
     );
     // The whole-account counts: searches over pages of 250, never a walk through every page.
@@ -444,16 +467,23 @@ describe('progress and cancellation', () => {
     const h = await startHarness({ sharedSandbox: sandbox, now: () => ANCHOR });
     try {
       const seen: number[] = [];
-      const result = await h.client.callTool({ name: 'get_dashboard', arguments: {} }, {
-        onprogress: (p) => {
-          seen.push(p.progress);
+      const result = await h.client.callTool(
+        { name: 'get_dashboard', arguments: {} },
+        {
+          onprogress: (p) => {
+            seen.push(p.progress);
+          },
         },
-      });
+      );
       assert.notEqual(result.isError, true);
       const pages = h.requests().filter((r) => r.path === '/api/v4/leads' || r.path === '/api/v4/tasks').length;
       // One notification per page that carried records (empty answers are 204s with nothing to report).
       assert.ok(seen.length >= pages / 2 && seen.length <= pages, `progress notifications (${seen.length}) for ${pages} list requests`);
-      assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'progress only grows');
+      assert.deepEqual(
+        seen,
+        [...seen].sort((a, b) => a - b),
+        'progress only grows',
+      );
     } finally {
       await h.close();
     }
@@ -463,10 +493,13 @@ describe('progress and cancellation', () => {
     const h = await startHarness({ sharedSandbox: sandbox, now: () => ANCHOR, client: { pacer: new Pacer(40) } });
     try {
       const controller = new AbortController();
-      const call = h.client.callTool({ name: 'get_dashboard', arguments: {} }, {
-        signal: controller.signal,
-        onprogress: () => controller.abort(),
-      });
+      const call = h.client.callTool(
+        { name: 'get_dashboard', arguments: {} },
+        {
+          signal: controller.signal,
+          onprogress: () => controller.abort(),
+        },
+      );
       await assert.rejects(call);
       const atCancel = h.requests().length;
       await new Promise((resolve) => setTimeout(resolve, 300));

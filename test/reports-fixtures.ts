@@ -119,15 +119,45 @@ export function addBoundaryLeads(store: SandboxStore): Lead[] {
   const t = (iso: string): number => Date.parse(iso) / 1000;
   return [
     // 22:30 on Feb 28 in São Paulo, already March 1 in UTC: created and won in February.
-    make('Limite fevereiro ganho', { created_at: t('2026-03-01T01:30:00Z'), closed_at: t('2026-03-01T02:10:00Z'), updated_at: t('2026-03-01T02:10:00Z'), status_id: WON, price: 777_770 }),
+    make('Limite fevereiro ganho', {
+      created_at: t('2026-03-01T01:30:00Z'),
+      closed_at: t('2026-03-01T02:10:00Z'),
+      updated_at: t('2026-03-01T02:10:00Z'),
+      status_id: WON,
+      price: 777_770,
+    }),
     // 23:59:59 on Jan 31 in São Paulo: not February.
-    make('Limite janeiro', { created_at: t('2026-02-01T02:59:59Z'), closed_at: t('2026-02-01T02:59:59Z'), updated_at: t('2026-02-01T02:59:59Z'), status_id: LOST, price: 1_000 }),
+    make('Limite janeiro', {
+      created_at: t('2026-02-01T02:59:59Z'),
+      closed_at: t('2026-02-01T02:59:59Z'),
+      updated_at: t('2026-02-01T02:59:59Z'),
+      status_id: LOST,
+      price: 1_000,
+    }),
     // 00:00:00 on Feb 1 in São Paulo: February's first second.
-    make('Limite fevereiro início', { created_at: t('2026-02-01T03:00:00Z'), closed_at: null, updated_at: t('2026-02-01T03:00:00Z'), status_id: pipeline._embedded.statuses[1]!.id, price: 5_000 }),
+    make('Limite fevereiro início', {
+      created_at: t('2026-02-01T03:00:00Z'),
+      closed_at: null,
+      updated_at: t('2026-02-01T03:00:00Z'),
+      status_id: pipeline._embedded.statuses[1]!.id,
+      price: 5_000,
+    }),
     // 00:30 on Mar 15 in São Paulo ("today"), but 03:30 UTC: lost today.
-    make('Limite hoje perdido', { created_at: t('2026-03-10T12:00:00Z'), closed_at: t('2026-03-15T03:30:00Z'), updated_at: t('2026-03-15T03:30:00Z'), status_id: LOST, price: 12_340 }),
+    make('Limite hoje perdido', {
+      created_at: t('2026-03-10T12:00:00Z'),
+      closed_at: t('2026-03-15T03:30:00Z'),
+      updated_at: t('2026-03-15T03:30:00Z'),
+      status_id: LOST,
+      price: 12_340,
+    }),
     // 23:10 on Mar 14 in São Paulo (yesterday), 02:10 on the 15th in UTC: won yesterday.
-    make('Limite ontem ganho', { created_at: t('2026-03-15T02:00:00Z'), closed_at: t('2026-03-15T02:10:00Z'), updated_at: t('2026-03-15T02:10:00Z'), status_id: WON, price: 43_210 }),
+    make('Limite ontem ganho', {
+      created_at: t('2026-03-15T02:00:00Z'),
+      closed_at: t('2026-03-15T02:10:00Z'),
+      updated_at: t('2026-03-15T02:10:00Z'),
+      status_id: WON,
+      price: 43_210,
+    }),
   ];
 }
 
@@ -152,7 +182,14 @@ export function splitIntoPipelines(store: SandboxStore, count: number): void {
   while (store.pipelines.length < count) {
     const id = nextId++;
     const statuses = template._embedded.statuses.map((s) => ({ ...s, id: s.id === WON || s.id === LOST ? s.id : nextStatus++, pipeline_id: id }));
-    store.pipelines.push({ ...template, id, name: `Pipeline ${store.pipelines.length + 1}`, is_main: false, sort: store.pipelines.length + 1, _embedded: { statuses } });
+    store.pipelines.push({
+      ...template,
+      id,
+      name: `Pipeline ${store.pipelines.length + 1}`,
+      is_main: false,
+      sort: store.pipelines.length + 1,
+      _embedded: { statuses },
+    });
   }
   for (const [i, lead] of store.leads.entries()) {
     const target = store.pipelines[i % count]!;

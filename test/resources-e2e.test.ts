@@ -184,8 +184,14 @@ describe('resources behind the policy', () => {
 
   test('default deny: only the resources of the tools the policy lists', async () => {
     await withHarness({ policy: { version: '1', default: 'deny', tools: { get_account: {}, get_lead: {} } } }, async (h) => {
-      assert.deepEqual((await h.client.listResources()).resources.map((r) => r.uri), ['kommo://account']);
-      assert.deepEqual((await h.client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate), ['kommo://leads/{id}']);
+      assert.deepEqual(
+        (await h.client.listResources()).resources.map((r) => r.uri),
+        ['kommo://account'],
+      );
+      assert.deepEqual(
+        (await h.client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate),
+        ['kommo://leads/{id}'],
+      );
       assert.equal((await readFails(h, 'kommo://loss_reasons')).data?.error, 'policy_denied');
     });
   });
@@ -246,7 +252,10 @@ describe('resources behind the policy', () => {
           }),
       },
       async (h) => {
-        assert.ok((await h.client.listResources()).resources.some((r) => r.uri === 'kommo://loss_reasons'), 'listed: it can be approved');
+        assert.ok(
+          (await h.client.listResources()).resources.some((r) => r.uri === 'kommo://loss_reasons'),
+          'listed: it can be approved',
+        );
         const content = await read(h, 'kommo://loss_reasons');
         assert.ok(Array.isArray((JSON.parse(content.text) as { loss_reasons: unknown }).loss_reasons));
         assert.equal(asked.length, 1);
@@ -255,7 +264,11 @@ describe('resources behind the policy', () => {
         h.resetLog();
         const failure = await readFails(h, 'kommo://loss_reasons');
         assert.equal(failure.data?.error, 'approval_declined');
-        assert.deepEqual(h.requests().filter((r) => r.path === '/api/v4/leads/loss_reasons'), [], 'nothing read after a refusal');
+        assert.deepEqual(
+          h.requests().filter((r) => r.path === '/api/v4/leads/loss_reasons'),
+          [],
+          'nothing read after a refusal',
+        );
       },
     );
   });
@@ -265,16 +278,22 @@ describe('resources behind the policy', () => {
     await withHarness({ era: 'modern', policy, capabilities: { elicitation: { form: {} } } }, async (h) => {
       const failure = await readFails(h, 'kommo://loss_reasons');
       assert.equal(failure.data?.error, 'approval_unavailable', JSON.stringify(failure));
-      assert.deepEqual(h.requests().filter((r) => r.path === '/api/v4/leads/loss_reasons'), []);
+      assert.deepEqual(
+        h.requests().filter((r) => r.path === '/api/v4/leads/loss_reasons'),
+        [],
+      );
     });
   });
 
   test('each read leaves an audit line under its tool', async () => {
     const lines: { tool: string; decision: string; code: string }[] = [];
-    await withHarness({ audit: (record) => void lines.push(record as never), policy: { version: '1', default: 'allow', hide: ['get_loss_reasons'] } }, async (h) => {
-      await read(h, 'kommo://pipelines');
-      await readFails(h, 'kommo://loss_reasons');
-    });
+    await withHarness(
+      { audit: (record) => void lines.push(record as never), policy: { version: '1', default: 'allow', hide: ['get_loss_reasons'] } },
+      async (h) => {
+        await read(h, 'kommo://pipelines');
+        await readFails(h, 'kommo://loss_reasons');
+      },
+    );
     assert.deepEqual(
       lines.map(({ tool, decision, code }) => ({ tool, decision, code })),
       [

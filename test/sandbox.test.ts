@@ -66,7 +66,10 @@ describe('sandbox', () => {
       assert.equal(typeof missing.json.detail, 'string');
       const wrong = await call(sb, 'GET', '/api/v4/leads', undefined, 'nope');
       assert.equal(wrong.status, 401);
-      assert.deepEqual(sb.requests.map((r) => r.status), [401, 401]);
+      assert.deepEqual(
+        sb.requests.map((r) => r.status),
+        [401, 401],
+      );
     });
 
     it('answers unknown routes with 404 and malformed JSON with 400 problem JSON', async () => {
@@ -108,7 +111,10 @@ describe('sandbox', () => {
       const withTz = await call(sb, 'GET', '/api/v4/account?with=datetime_settings,task_types');
       assert.equal(withTz.json._embedded.datetime_settings.timezone, 'America/Sao_Paulo');
       assert.equal(withTz.json._embedded.datetime_settings.timezone_offset, '-03:00');
-      assert.deepEqual(withTz.json._embedded.task_types.slice(0, 2).map((t: { code: string }) => t.code), ['FOLLOW_UP', 'MEETING']);
+      assert.deepEqual(
+        withTz.json._embedded.task_types.slice(0, 2).map((t: { code: string }) => t.code),
+        ['FOLLOW_UP', 'MEETING'],
+      );
     });
 
     it('lists users for the admin token with totals, and 403 for the non-admin token', async () => {
@@ -126,7 +132,11 @@ describe('sandbox', () => {
     it('serves 3 pipelines with incoming, regular and shared 142/143 stages', async () => {
       const list = await call(sb, 'GET', '/api/v4/leads/pipelines');
       assert.equal(list.json._total_items, 3);
-      const pipelines = list.json._embedded.pipelines as { id: number; is_main: boolean; _embedded: { statuses: { id: number; name: string; type: number }[] } }[];
+      const pipelines = list.json._embedded.pipelines as {
+        id: number;
+        is_main: boolean;
+        _embedded: { statuses: { id: number; name: string; type: number }[] };
+      }[];
       assert.equal(pipelines.filter((p) => p.is_main).length, 1);
       const seen = new Set<number>();
       for (const p of pipelines) {
@@ -249,7 +259,10 @@ describe('sandbox', () => {
     it('orders by created_at desc', async () => {
       const page = await call(sb, 'GET', '/api/v4/leads?limit=5&order[created_at]=desc');
       const newest = [...sb.store.leads].sort((a, b) => b.created_at - a.created_at || a.id - b.id).slice(0, 5);
-      assert.deepEqual(page.json._embedded.leads.map((l: Lead) => l.id), newest.map((l) => l.id));
+      assert.deepEqual(
+        page.json._embedded.leads.map((l: Lead) => l.id),
+        newest.map((l) => l.id),
+      );
     });
 
     it('answers 204 for a missing lead', async () => {
@@ -271,7 +284,10 @@ describe('sandbox', () => {
       assert.equal(created.status, 200);
       const items = created.json._embedded.leads;
       assert.deepEqual(Object.keys(items[0]).sort(), ['_links', 'id', 'request_id']);
-      assert.deepEqual(items.map((i: { request_id: string }) => i.request_id), ['0', 'mine']);
+      assert.deepEqual(
+        items.map((i: { request_id: string }) => i.request_id),
+        ['0', 'mine'],
+      );
       const lead = (await call(sb, 'GET', `/api/v4/leads/${items[0].id}`)).json;
       assert.equal(lead.name, 'Propuesta Grupo Andes');
       assert.equal(lead.price, 12000);
@@ -359,12 +375,17 @@ describe('sandbox', () => {
       assert.equal(missing.status, 400);
       assert.deepEqual(
         missing.json['validation-errors'][0].errors.map((e: { code: string; path: string }) => [e.code, e.path]),
-        [['FieldMissing', '0.text'], ['FieldMissing', '0.complete_till']],
+        [
+          ['FieldMissing', '0.text'],
+          ['FieldMissing', '0.complete_till'],
+        ],
       );
       const unknownEntity = await call(sb, 'POST', '/api/v4/tasks', [{ text: 'x', complete_till: ANCHOR_S, entity_id: 1, entity_type: 'leads' }]);
       assert.equal(unknownEntity.status, 400);
       const lead = sb.store.leads[0]!;
-      const created = await call(sb, 'POST', '/api/v4/tasks', [{ text: 'Ligar amanhã', complete_till: ANCHOR_S + DAY, entity_id: lead.id, entity_type: 'leads' }]);
+      const created = await call(sb, 'POST', '/api/v4/tasks', [
+        { text: 'Ligar amanhã', complete_till: ANCHOR_S + DAY, entity_id: lead.id, entity_type: 'leads' },
+      ]);
       assert.equal(created.status, 200);
       const task = (await call(sb, 'GET', `/api/v4/tasks/${created.json._embedded.tasks[0].id}`)).json;
       assert.equal(task.text, 'Ligar amanhã');
@@ -577,7 +598,10 @@ describe('sandbox seed', () => {
       assert.ok(leads.filter((l) => l.created_at >= todayStart).length >= 3);
       assert.ok(leads.some((l) => l.status_id === 142 && l.closed_at! >= todayStart));
       assert.ok(leads.some((l) => l.status_id === 143 && l.closed_at! >= todayStart));
-      assert.ok(tasks.some((t) => !t.is_completed && t.complete_till < ANCHOR_S), 'some overdue');
+      assert.ok(
+        tasks.some((t) => !t.is_completed && t.complete_till < ANCHOR_S),
+        'some overdue',
+      );
       assert.ok(tasks.some((t) => t.is_completed));
       assert.ok(notes.some((n) => n.is_pinned));
       assert.ok(users.filter((u) => u.rights.is_admin).length === 1);

@@ -53,7 +53,10 @@ describe('createCounterStore', () => {
     assert.ok(memory instanceof MemoryCounterStore);
     const closed = await createCounterStore({ maxKeys: 10, redis: { url: redis.url, prefix: 'choose:', fail: 'closed' } }, logger);
     const open = await createCounterStore({ maxKeys: 10, redis: { url: redis.url, prefix: 'choose:', fail: 'open' } }, logger);
-    closers.push(() => closed.close(), () => open.close());
+    closers.push(
+      () => closed.close(),
+      () => open.close(),
+    );
     assert.ok(closed instanceof RedisCounterStore);
     assert.ok(open instanceof FailOpenCounterStore);
     assert.deepEqual([memory.kind, closed.kind, open.kind], ['memory', 'redis', 'redis']);
@@ -68,7 +71,10 @@ describe('KOMMO_REDIS_FAIL=open', () => {
 
     await redis.stop({ save: true });
     const during = [await store.reserve([budget]), await store.reserve([budget])];
-    assert.ok(during.every((r) => r.ok), 'calls go on while Redis is away');
+    assert.ok(
+      during.every((r) => r.ok),
+      'calls go on while Redis is away',
+    );
     assert.equal(store.degraded, true);
     const refunded = await store.reserve([budget]);
     assert.ok(refunded.ok);

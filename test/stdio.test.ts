@@ -239,7 +239,10 @@ describe('stdio entry point', { concurrency: true }, () => {
   it('a .env file in the working directory is never read: it cannot redirect the token, swap the policy or silence the audit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kommo-mcp-dotenv-'));
     try {
-      writeFileSync(join(dir, '.env'), `KOMMO_BASE_URL=http://127.0.0.1:9\nKOMMO_ACCESS_TOKEN=${TOKEN}\nKOMMO_POLICY=/nonexistent/allow-all.json\nKOMMO_AUDIT_LOG=/dev/null\n`);
+      writeFileSync(
+        join(dir, '.env'),
+        `KOMMO_BASE_URL=http://127.0.0.1:9\nKOMMO_ACCESS_TOKEN=${TOKEN}\nKOMMO_POLICY=/nonexistent/allow-all.json\nKOMMO_AUDIT_LOG=/dev/null\n`,
+      );
       const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [ENTRY], { cwd: dir, env: baseEnv({}), stdio: ['pipe', 'pipe', 'pipe'] });
         let stderr = '';
@@ -274,7 +277,10 @@ describe('stdio entry point', { concurrency: true }, () => {
           await shutDown(client, transport);
         }
         assertProtocolOnly(transport);
-        const logged = transport.stderr.split('\n').filter((l) => l.includes('settings read from file')).map((l) => JSON.parse(l) as Record<string, unknown>);
+        const logged = transport.stderr
+          .split('\n')
+          .filter((l) => l.includes('settings read from file'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
         assert.equal(logged.length, 1, transport.stderr);
         assert.equal(logged[0]!.file, file);
         assert.deepEqual(logged[0]!.names, ['KOMMO_ACCESS_TOKEN', 'KOMMO_TIMEZONE'], 'KOMMO_BASE_URL came from the real environment');

@@ -46,15 +46,17 @@ describe('get_account', () => {
 describe('get_leads', () => {
   test('default page: 50 newest first, with contacts', async () => {
     const body = await ok(h, 'get_leads');
-    assert.deepEqual(kommoRequests(h), [
-      get('/api/v4/leads', { with: 'contacts', 'order[created_at]': 'desc', limit: '50', page: '1' }),
-    ]);
+    assert.deepEqual(kommoRequests(h), [get('/api/v4/leads', { with: 'contacts', 'order[created_at]': 'desc', limit: '50', page: '1' })]);
     assert.equal(body.page, 1);
     assert.equal(body.limit, 50);
     assert.equal(body.count, body.leads.length);
     assert.ok(body.leads.length > 0 && body.leads.length <= 50);
     const created = body.leads.map((l: { created_at: number }) => l.created_at);
-    assert.deepEqual(created, [...created].sort((a, b) => b - a), 'not newest first');
+    assert.deepEqual(
+      created,
+      [...created].sort((a, b) => b - a),
+      'not newest first',
+    );
     const ids = new Set(store().leads.map((l) => l.id));
     for (const lead of body.leads) assert.ok(ids.has(lead.id));
     if (store().leads.length > 50) {
@@ -66,9 +68,7 @@ describe('get_leads', () => {
   test('limit, page and query pass through', async () => {
     const name = store().leads[0]!.name;
     const body = await ok(h, 'get_leads', { limit: 5, page: 1, query: name });
-    assert.deepEqual(kommoRequests(h), [
-      get('/api/v4/leads', { query: name, with: 'contacts', 'order[created_at]': 'desc', limit: '5', page: '1' }),
-    ]);
+    assert.deepEqual(kommoRequests(h), [get('/api/v4/leads', { query: name, with: 'contacts', 'order[created_at]': 'desc', limit: '5', page: '1' })]);
     assert.ok(body.leads.some((l: { id: number }) => l.id === store().leads[0]!.id));
   });
 
@@ -116,7 +116,11 @@ describe('get_leads', () => {
       assert.ok(l.created_at >= from && l.created_at <= from + 86_399);
     }
     const updated = body.leads.map((l: { updated_at: number }) => l.updated_at);
-    assert.deepEqual(updated, [...updated].sort((a, b) => a - b), 'not oldest-updated first');
+    assert.deepEqual(
+      updated,
+      [...updated].sort((a, b) => a - b),
+      'not oldest-updated first',
+    );
   });
 
   test('pipeline_id alone filters by pipeline', async () => {
@@ -269,7 +273,7 @@ describe('move_lead', () => {
     await m.close();
   });
 
-  test('to 142 without pipeline_id still sends the lead\'s pipeline', async () => {
+  test("to 142 without pipeline_id still sends the lead's pipeline", async () => {
     const lead = { ...openLeads()[3]! };
     const body = await ok(m, 'move_lead', { lead_id: lead.id, status_id: 142 });
     assert.deepEqual(kommoRequests(m), [
@@ -318,9 +322,10 @@ describe('move_lead', () => {
     const lead = { ...openLeads()[5]! };
     const reason = store().lossReasons[0]!;
     const body = await ok(m, 'move_lead', { lead_id: lead.id, status_id: 143, pipeline_id: lead.pipeline_id, loss_reason_id: reason.id });
-    assert.deepEqual(kommoRequests(m).filter((r) => r.method === 'PATCH'), [
-      patch(`/api/v4/leads/${lead.id}`, { status_id: 143, pipeline_id: lead.pipeline_id, loss_reason_id: reason.id }),
-    ]);
+    assert.deepEqual(
+      kommoRequests(m).filter((r) => r.method === 'PATCH'),
+      [patch(`/api/v4/leads/${lead.id}`, { status_id: 143, pipeline_id: lead.pipeline_id, loss_reason_id: reason.id })],
+    );
     assert.equal(body.lead.status_id, 143);
     assert.equal(body.lead.loss_reason_id, reason.id);
   });

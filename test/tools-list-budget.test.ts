@@ -42,10 +42,7 @@ test('no schema noise: safe-integer bounds, exclusiveMinimum, date regexes, titl
 
 test('ids are integers from 1 and dates say format "date"', () => {
   const props = (name: string) => list.tools.find((t) => t.name === name)!.inputSchema.properties as Record<string, Record<string, unknown>>;
-  assert.deepEqual(
-    { type: props('get_lead')['id']!['type'], minimum: props('get_lead')['id']!['minimum'] },
-    { type: 'integer', minimum: 1 },
-  );
+  assert.deepEqual({ type: props('get_lead')['id']!['type'], minimum: props('get_lead')['id']!['minimum'] }, { type: 'integer', minimum: 1 });
   assert.equal(props('get_sales_report')['dateFrom']!['format'], 'date');
   assert.equal(props('get_leads')['created_from']!['format'], 'date');
 });

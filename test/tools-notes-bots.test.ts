@@ -20,14 +20,9 @@ describe('get_notes', () => {
   test('the notes of one record, with is_pinned', async () => {
     const note = store().notes[0]!;
     const body = await ok(h, 'get_notes', { entity_type: note.entity_type, entity_id: note.entity_id });
-    assert.deepEqual(kommoRequests(h), [
-      get(`/api/v4/${note.entity_type}/${note.entity_id}/notes`, { with: 'is_pinned', limit: '50', page: '1' }),
-    ]);
+    assert.deepEqual(kommoRequests(h), [get(`/api/v4/${note.entity_type}/${note.entity_id}/notes`, { with: 'is_pinned', limit: '50', page: '1' })]);
     const expected = store().notes.filter((n) => n.entity_type === note.entity_type && n.entity_id === note.entity_id);
-    assert.deepEqual(
-      body.notes.map((n: { id: number }) => n.id).sort(),
-      expected.map((n) => n.id).sort(),
-    );
+    assert.deepEqual(body.notes.map((n: { id: number }) => n.id).sort(), expected.map((n) => n.id).sort());
     const first = body.notes.find((n: { id: number }) => n.id === note.id);
     assert.equal(first.note_type, note.note_type);
     assert.equal(typeof first.is_pinned, 'boolean');
@@ -35,7 +30,11 @@ describe('get_notes', () => {
   });
 
   test('a record without notes is an empty page', async () => {
-    const noted = new Set(store().notes.filter((n) => n.entity_type === 'companies').map((n) => n.entity_id));
+    const noted = new Set(
+      store()
+        .notes.filter((n) => n.entity_type === 'companies')
+        .map((n) => n.entity_id),
+    );
     const company = store().companies.find((c) => !noted.has(c.id));
     if (!company) return;
     const body = await ok(h, 'get_notes', { entity_type: 'companies', entity_id: company.id, limit: 10, page: 1 });

@@ -67,10 +67,7 @@ describe('get_pipelines', () => {
     try {
       h.resetLog();
       const body = await ok(h, 'get_pipelines', { pipeline_id: created.id });
-      assert.deepEqual(kommoRequests(h), [
-        get(`/api/v4/leads/pipelines/${created.id}`),
-        get(`/api/v4/leads/pipelines/${created.id}/statuses`),
-      ]);
+      assert.deepEqual(kommoRequests(h), [get(`/api/v4/leads/pipelines/${created.id}`), get(`/api/v4/leads/pipelines/${created.id}/statuses`)]);
       assert.equal(body.pipeline.name, 'Pós-venda (nova)');
     } finally {
       store().pipelines.pop();

@@ -68,7 +68,10 @@ export async function fails(h: Harness, name: string, args: Record<string, unkno
 export async function refused(h: Harness, name: string, args: Record<string, unknown>, field: string): Promise<Json> {
   h.resetLog();
   const body = await fails(h, name, args, 'invalid_arguments');
-  assert.ok(Array.isArray(body.fields) && body.fields.includes(field), `${name} ${JSON.stringify(args)}: expected field "${field}" in ${JSON.stringify(body.fields)}`);
+  assert.ok(
+    Array.isArray(body.fields) && body.fields.includes(field),
+    `${name} ${JSON.stringify(args)}: expected field "${field}" in ${JSON.stringify(body.fields)}`,
+  );
   assert.deepEqual(kommoRequests(h), [], `${name} reached Kommo despite invalid arguments`);
   return body;
 }

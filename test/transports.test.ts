@@ -82,7 +82,10 @@ describe('Streamable HTTP: approval and list_changed in both eras', () => {
         const result = await client.callTool({ name: 'update_lead', arguments: { id: lead.id, price: 4242 } });
         assert.notEqual(result.isError, true, JSON.stringify(result));
         assert.equal(asked, 1);
-        assert.deepEqual(sandbox.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`), [`PATCH /api/v4/leads/${lead.id}`]);
+        assert.deepEqual(
+          sandbox.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+          [`PATCH /api/v4/leads/${lead.id}`],
+        );
       } finally {
         await h.close();
       }
@@ -142,7 +145,11 @@ async function progressAndCancel(era: Era): Promise<void> {
     );
     await assert.rejects(call);
     assert.ok(seen.length >= 2, 'progress notifications arrived over HTTP');
-    assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'progress only grows');
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+      'progress only grows',
+    );
     const atCancel = sandbox.requests.length;
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(sandbox.requests.length <= atCancel + 2, `requests went on after the cancel: ${atCancel} → ${sandbox.requests.length}`);

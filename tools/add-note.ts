@@ -8,8 +8,7 @@ import { entityId, entityType, longText, MAX_NAME } from './schemas.js';
 export default defineTool({
   name: 'add_note',
   title: 'Add note',
-  description:
-    'Adds a note to a lead, contact or company; service_message shows it as sent by "service".',
+  description: 'Adds a note to a lead, contact or company; service_message shows it as sent by "service".',
   kind: 'write',
   peopleText: true,
   verify: ({ entity_type, entity_id }) => `call get_notes for ${entity_type} ${entity_id} to see whether the note was added`,
@@ -18,10 +17,7 @@ export default defineTool({
       entity_type: entityType,
       entity_id: entityId,
       text: longText('Note text'),
-      note_type: z
-        .enum(['common', 'service_message'])
-        .default('common')
-        .describe('Note kind'),
+      note_type: z.enum(['common', 'service_message']).default('common').describe('Note kind'),
       service: z.string().trim().min(1).max(MAX_NAME).optional().describe('Sender name'),
     })
     .strict()

@@ -7,7 +7,7 @@ export default defineTool({
   title: 'Ask Kommo',
   description:
     'Answers a pt/es/en question in its language: new/won/lost/open leads, revenue, average, conversion, ' +
-    'rankings, tasks, a lead\'s stage/value/owner/dates, a contact, any period. No AI model.',
+    "rankings, tasks, a lead's stage/value/owner/dates, a contact, any period. No AI model.",
   kind: 'read',
   peopleText: true,
   input: z

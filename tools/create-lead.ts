@@ -8,8 +8,7 @@ import { leadName, pipelineId, price, responsibleUserId, statusId } from './sche
 export default defineTool({
   name: 'create_lead',
   title: 'New lead',
-  description:
-    'Creates a lead (deal), returned as stored; default place: first stage of the main pipeline.',
+  description: 'Creates a lead (deal), returned as stored; default place: first stage of the main pipeline.',
   kind: 'write',
   peopleText: true,
   verify: ({ name }) => `call get_leads with query ${JSON.stringify(name)} to see whether the lead was created`,

@@ -8,8 +8,7 @@ import { entityId, entityType, longText, recordId, responsibleUserId, unixTime }
 export default defineTool({
   name: 'create_task',
   title: 'New task',
-  description:
-    'Creates a task (a to-do with a deadline) on a lead, contact or company; returned as stored.',
+  description: 'Creates a task (a to-do with a deadline) on a lead, contact or company; returned as stored.',
   kind: 'write',
   peopleText: true,
   verify: ({ entity_type, entity_id }) => `call get_tasks and look for the task on ${entity_type} ${entity_id} to see whether it was created`,

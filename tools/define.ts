@@ -86,8 +86,7 @@ export function defineTool<I extends ToolInput>(tool: ToolDefinition<I>): AnyToo
  * is left to its default. No `title`: the top-level `title` is the display name the spec looks at first.
  */
 export function annotationsFor(tool: AnyTool): ToolAnnotations {
-  const hints: ToolAnnotations =
-    tool.kind === 'read' ? { readOnlyHint: true } : { readOnlyHint: false, destructiveHint: tool.kind === 'execute' };
+  const hints: ToolAnnotations = tool.kind === 'read' ? { readOnlyHint: true } : { readOnlyHint: false, destructiveHint: tool.kind === 'execute' };
   const merged = { ...hints, ...tool.annotations };
   if (merged.readOnlyHint) {
     delete merged.destructiveHint;

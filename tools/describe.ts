@@ -61,18 +61,20 @@ export async function describeLeadChange(leadId: number, change: LeadChange, ctx
     const before = await stageLabel(lead.status_id, lead.pipeline_id, ctx, w);
     const targetPipeline = change.pipeline_id ?? (await pipelineHolding(change.status_id, ctx)) ?? lead.pipeline_id;
     const after =
-      change.status_id !== undefined
-        ? await stageLabel(change.status_id, targetPipeline, ctx, w)
-        : w.firstStageOf(await pipelineLabel(targetPipeline, ctx));
+      change.status_id !== undefined ? await stageLabel(change.status_id, targetPipeline, ctx, w) : w.firstStageOf(await pipelineLabel(targetPipeline, ctx));
     lines.push(`- ${w.label('status_id')}: ${arrow(before, after)}`);
   }
   if (change.name !== undefined) lines.push(`- ${w.label('name')}: ${arrow(quote(lead.name), quote(change.name))}`);
   if (change.price !== undefined) lines.push(`- ${w.label('price')}: ${arrow(priceLabel(lead.price, w), priceLabel(change.price, w))}`);
   if (change.loss_reason_id !== undefined) {
-    lines.push(`- ${w.label('loss_reason_id')}: ${arrow(await lossReasonLabel(lead.loss_reason_id, ctx, w), await lossReasonLabel(change.loss_reason_id, ctx, w))}`);
+    lines.push(
+      `- ${w.label('loss_reason_id')}: ${arrow(await lossReasonLabel(lead.loss_reason_id, ctx, w), await lossReasonLabel(change.loss_reason_id, ctx, w))}`,
+    );
   }
   if (change.responsible_user_id !== undefined) {
-    lines.push(`- ${w.label('responsible_user_id')}: ${arrow(await userLabel(lead.responsible_user_id, ctx, w), await userLabel(change.responsible_user_id, ctx, w))}`);
+    lines.push(
+      `- ${w.label('responsible_user_id')}: ${arrow(await userLabel(lead.responsible_user_id, ctx, w), await userLabel(change.responsible_user_id, ctx, w))}`,
+    );
   }
   if (lines.length === 1) lines.push(w.nothingToChange());
   return lines.join('\n');

@@ -4,8 +4,7 @@ import { defineTool } from './define.js';
 export default defineTool({
   name: 'get_account',
   title: 'Account',
-  description:
-    'Account name, currency, timezone, task types: call it first to learn the units of all figures.',
+  description: 'Account name, currency, timezone, task types: call it first to learn the units of all figures.',
   kind: 'read',
   peopleText: true,
   input: z.object({}).strict(),

@@ -7,8 +7,7 @@ import { paging, searchQuery } from './schemas.js';
 export default defineTool({
   name: 'get_companies',
   title: 'Companies',
-  description:
-    'Lists companies (organisations) with custom fields; query finds one by name, phone or website.',
+  description: 'Lists companies (organisations) with custom fields; query finds one by name, phone or website.',
   kind: 'read',
   peopleText: true,
   input: z.object({ ...paging, query: searchQuery('Name, phone or website') }).strict(),

@@ -7,8 +7,7 @@ import { paging, searchQuery } from './schemas.js';
 export default defineTool({
   name: 'get_contacts',
   title: 'Contacts',
-  description:
-    'Lists contacts (people) with phones and e-mails; query finds one by name, phone or e-mail.',
+  description: 'Lists contacts (people) with phones and e-mails; query finds one by name, phone or e-mail.',
   kind: 'read',
   peopleText: true,
   input: z.object({ ...paging, query: searchQuery('Name, phone or e-mail') }).strict(),

@@ -6,8 +6,7 @@ import { recordId } from './schemas.js';
 export default defineTool({
   name: 'get_lead',
   title: 'Lead',
-  description:
-    'One lead by id: stage, pipeline, price, owner, dates, contacts, companies, tags, custom fields.',
+  description: 'One lead by id: stage, pipeline, price, owner, dates, contacts, companies, tags, custom fields.',
   kind: 'read',
   peopleText: true,
   input: z.object({ id: recordId('Lead id') }).strict(),

@@ -18,8 +18,7 @@ function dayRange(field: string, from: string | undefined, to: string | undefine
 export default defineTool({
   name: 'get_leads',
   title: 'Leads',
-  description:
-    'Lists leads (deals), newest first; query searches names, phones, e-mails. Filters: UTC day, pipeline, stage, user.',
+  description: 'Lists leads (deals), newest first; query searches names, phones, e-mails. Filters: UTC day, pipeline, stage, user.',
   kind: 'read',
   peopleText: true,
   input: z
@@ -45,7 +44,10 @@ export default defineTool({
           message: 'status_id needs pipeline_id: stage ids such as 142/143 exist in every pipeline (get_pipelines lists them).',
         });
       }
-      for (const [from, to] of [['created_from', 'created_to'], ['updated_from', 'updated_to']] as const) {
+      for (const [from, to] of [
+        ['created_from', 'created_to'],
+        ['updated_from', 'updated_to'],
+      ] as const) {
         const a = args[from];
         const b = args[to];
         if (a !== undefined && b !== undefined && a > b) {

@@ -5,8 +5,7 @@ import { recordId } from './schemas.js';
 export default defineTool({
   name: 'get_loss_reason',
   title: 'Loss reason',
-  description:
-    "One loss reason by id, e.g. a lost lead's loss_reason_id: its name, sort and dates.",
+  description: "One loss reason by id, e.g. a lost lead's loss_reason_id: its name, sort and dates.",
   kind: 'read',
   peopleText: true,
   input: z.object({ id: recordId('Loss reason id') }).strict(),

@@ -6,8 +6,7 @@ import { entityId, entityType, paging } from './schemas.js';
 export default defineTool({
   name: 'get_notes',
   title: 'Notes',
-  description:
-    'The notes (timeline) of a lead, contact or company: type, text or call details, pinned, date.',
+  description: 'The notes (timeline) of a lead, contact or company: type, text or call details, pinned, date.',
   kind: 'read',
   peopleText: true,
   input: z

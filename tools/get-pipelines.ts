@@ -11,8 +11,7 @@ function withStatuses({ _embedded, ...pipeline }: Pipeline, statuses: Status[] |
 export default defineTool({
   name: 'get_pipelines',
   title: 'Pipelines',
-  description:
-    'Pipelines and stages in board order: the pipeline_id/status_id other tools take. 142 won, 143 lost.',
+  description: 'Pipelines and stages in board order: the pipeline_id/status_id other tools take. 142 won, 143 lost.',
   kind: 'read',
   peopleText: true,
   input: z.object({ pipeline_id: pipelineId.optional() }).strict(),

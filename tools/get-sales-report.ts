@@ -8,8 +8,7 @@ import { isoDate } from './schemas.js';
 export default defineTool({
   name: 'get_sales_report',
   title: 'Sales report',
-  description:
-    'Sales over whole days in the account timezone: new, won, lost, revenue, average, conversion, by user, pipeline.',
+  description: 'Sales over whole days in the account timezone: new, won, lost, revenue, average, conversion, by user, pipeline.',
   kind: 'read',
   // Rows by user and by pipeline.
   showsDataOf: ['get_leads', 'get_users', 'get_pipelines'],

@@ -6,8 +6,7 @@ import { entityId, entityType, paging, responsibleUserId } from './schemas.js';
 export default defineTool({
   name: 'get_tasks',
   title: 'Tasks',
-  description:
-    'Lists tasks (to-dos with deadline complete_till); filters: open or done, user, linked record.',
+  description: 'Lists tasks (to-dos with deadline complete_till); filters: open or done, user, linked record.',
   kind: 'read',
   peopleText: true,
   input: z

@@ -21,8 +21,7 @@ function summarise(user: User & { lang?: string; rights?: { group_id?: number | 
 export default defineTool({
   name: 'get_users',
   title: 'Users',
-  description:
-    "The account's users (id, name, e-mail, admin, active): names for responsible_user_id, assignees.",
+  description: "The account's users (id, name, e-mail, admin, active): names for responsible_user_id, assignees.",
   kind: 'read',
   peopleText: true,
   input: z.object({}).strict(),

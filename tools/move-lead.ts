@@ -42,8 +42,7 @@ function targetPipeline(pipelines: Pipeline[], lead: Lead, status_id: number, re
 export default defineTool({
   name: 'move_lead',
   title: 'Move lead',
-  description:
-    'Moves a lead to a stage, finding its pipeline if omitted; says from/to. Lost (143) takes loss_reason_id.',
+  description: 'Moves a lead to a stage, finding its pipeline if omitted; says from/to. Lost (143) takes loss_reason_id.',
   kind: 'write',
   peopleText: true,
   input: z
@@ -59,14 +58,16 @@ export default defineTool({
       message: 'loss_reason_id is only meaningful when moving to 143 (Closed - lost).',
     }),
   verify: ({ lead_id }) => `call get_lead with id ${lead_id} to see which stage the lead is in now`,
-  describe: ({ lead_id, status_id, pipeline_id, loss_reason_id }, ctx) =>
-    describeLeadChange(lead_id, { status_id, pipeline_id, loss_reason_id }, ctx),
+  describe: ({ lead_id, status_id, pipeline_id, loss_reason_id }, ctx) => describeLeadChange(lead_id, { status_id, pipeline_id, loss_reason_id }, ctx),
   async run({ lead_id, status_id, pipeline_id, loss_reason_id }, { kommo, reference, signal, log }) {
     const lead = await kommo.leads.get(lead_id, { signal });
     const pipelines = await checkStage(reference, { status_id, pipeline_id }, signal);
     await checkLossReason(reference, loss_reason_id, signal);
     const target = targetPipeline(pipelines, lead, status_id, pipeline_id);
-    if (target === undefined) throw new InvalidArguments(`Stage ${status_id} cannot be reached from this lead's pipeline; pass pipeline_id.`, [{ path: 'pipeline_id', message: 'Needed to place this stage.' }]);
+    if (target === undefined)
+      throw new InvalidArguments(`Stage ${status_id} cannot be reached from this lead's pipeline; pass pipeline_id.`, [
+        { path: 'pipeline_id', message: 'Needed to place this stage.' },
+      ]);
     const body = { status_id, pipeline_id: target, ...(loss_reason_id !== undefined && { loss_reason_id }) };
     await kommo.leads.update(lead_id, body, { signal });
     const moved = await readBackLead(kommo, lead_id, { signal, log });

@@ -107,7 +107,11 @@ export const prompts: readonly PromptDefinition[] = [
     description: 'How many leads are in each stage of each pipeline now, plus the leads won and lost this month.',
     arguments: [LANGUAGE_ARGUMENT],
     tools: ['get_pipelines', 'ask_kommo'],
-    questions: { pt: [...stageQuestions.pt, ...closedQuestions.pt], es: [...stageQuestions.es, ...closedQuestions.es], en: [...stageQuestions.en, ...closedQuestions.en] },
+    questions: {
+      pt: [...stageQuestions.pt, ...closedQuestions.pt],
+      es: [...stageQuestions.es, ...closedQuestions.es],
+      en: [...stageQuestions.en, ...closedQuestions.en],
+    },
     message: ({ language }) =>
       ({
         pt:

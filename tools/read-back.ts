@@ -17,11 +17,7 @@ export async function readBack<T>(read: () => Promise<T>, log: Logger, record: s
 }
 
 /** A lead after a write, in the same compact shape (contacts included) as get_leads and get_lead. */
-export async function readBackLead(
-  kommo: KommoApi,
-  id: number,
-  opts: { signal: AbortSignal; log: Logger },
-): Promise<Record<string, unknown> | null> {
+export async function readBackLead(kommo: KommoApi, id: number, opts: { signal: AbortSignal; log: Logger }): Promise<Record<string, unknown> | null> {
   const lead = await readBack(() => kommo.leads.get(id, { signal: opts.signal, with: 'contacts' }), opts.log, `lead ${id}`);
   return lead === null ? null : compactRecord(lead);
 }

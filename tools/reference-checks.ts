@@ -23,7 +23,13 @@ export interface StageTarget {
 
 /** The account's pipelines, after checking that `target` names an existing pipeline and stage. */
 export async function checkStage(reference: ReferenceData, target: StageTarget, signal: AbortSignal): Promise<Pipeline[]> {
-  const pipelines = await withRefresh(reference, 'pipelines', () => reference.pipelines(signal), (p) => !stageProblem(p, target), signal);
+  const pipelines = await withRefresh(
+    reference,
+    'pipelines',
+    () => reference.pipelines(signal),
+    (p) => !stageProblem(p, target),
+    signal,
+  );
   const problem = stageProblem(pipelines, target);
   if (problem) throw problem;
   return pipelines;

@@ -7,8 +7,7 @@ import { botId, entityId } from './schemas.js';
 export default defineTool({
   name: 'run_salesbot',
   title: 'Run Salesbot',
-  description:
-    'Starts a Salesbot (message flow) for a lead or contact. It may message the customer: only when asked.',
+  description: 'Starts a Salesbot (message flow) for a lead or contact. It may message the customer: only when asked.',
   kind: 'execute',
   verify: ({ entity_type, entity_id }) => `ask the user to look in Kommo whether the Salesbot started on ${entity_type} ${entity_id}`,
   input: z

@@ -10,26 +10,13 @@ export const MAX_TEXT = 10_000;
 /** A Kommo id; the JSON Schema says "integer, minimum 1", so the description only says whose id. */
 export const recordId = (what: string) => z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe(what);
 
-export const entityType = z
-  .enum(['leads', 'contacts', 'companies'])
-  .describe('Record type');
+export const entityType = z.enum(['leads', 'contacts', 'companies']).describe('Record type');
 
-export const limit = z
-  .number()
-  .int()
-  .min(1)
-  .max(250)
-  .optional()
-  .describe('Default 50');
+export const limit = z.number().int().min(1).max(250).optional().describe('Default 50');
 
 export const page = z.number().int().min(1).optional().describe('Default 1');
 
-export const price = z
-  .number()
-  .int()
-  .min(0)
-  .max(1_000_000_000_000)
-  .describe('Account currency');
+export const price = z.number().int().min(0).max(1_000_000_000_000).describe('Account currency');
 
 export const leadName = z.string().trim().min(1).max(MAX_NAME);
 

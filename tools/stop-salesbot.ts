@@ -7,8 +7,7 @@ import { botId, entityId } from './schemas.js';
 export default defineTool({
   name: 'stop_salesbot',
   title: 'Stop Salesbot',
-  description:
-    'Stops a Salesbot running for a lead (Kommo stops bots on leads only); Kommo queues the stop.',
+  description: 'Stops a Salesbot running for a lead (Kommo stops bots on leads only); Kommo queues the stop.',
   kind: 'execute',
   verify: ({ entity_id }) => `ask the user to look in Kommo whether the Salesbot still runs on lead ${entity_id}`,
   input: z

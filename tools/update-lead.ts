@@ -10,8 +10,7 @@ const CHANGEABLE = ['name', 'price', 'status_id', 'pipeline_id', 'loss_reason_id
 export default defineTool({
   name: 'update_lead',
   title: 'Edit lead',
-  description:
-    'Overwrites the given fields of a lead and returns it. For a new stage prefer move_lead.',
+  description: 'Overwrites the given fields of a lead and returns it. For a new stage prefer move_lead.',
   kind: 'write',
   peopleText: true,
   // Overwrites existing values: an agent should treat it as a change that loses the previous value.

@@ -128,8 +128,10 @@ export function kommoApi(client: KommoClient): KommoApi {
     get: (id, call = {}) =>
       client.getOne<T>(`${path}/${id}`, { signal: call.signal, notFound: `${noun} ${id}`, ...(call.with && { query: { with: call.with } }) }),
   });
-  const pages = <T>(path: string, key: string) =>
-    (query: Query, call: Walk = {}) => client.paginate<T>(path, key, { query, signal: call.signal, maxPages: call.maxPages });
+  const pages =
+    <T>(path: string, key: string) =>
+    (query: Query, call: Walk = {}) =>
+      client.paginate<T>(path, key, { query, signal: call.signal, maxPages: call.maxPages });
   const createOne = async <K extends string>(path: string, key: K, item: unknown, call: Call): Promise<number | undefined> => {
     const created = await client.post<Created<K>>(path, [item], { signal: call.signal });
     return created?._embedded?.[key]?.[0]?.id;
@@ -177,8 +179,7 @@ export function kommoApi(client: KommoClient): KommoApi {
       create: (task, call = {}) => createOne(`${V4}/tasks`, 'tasks', task, call),
     },
     notes: {
-      list: (entityType, entityId, query, call = {}) =>
-        client.listPage<Note>(`${V4}/${entityType}/${entityId}/notes`, 'notes', { query, signal: call.signal }),
+      list: (entityType, entityId, query, call = {}) => client.listPage<Note>(`${V4}/${entityType}/${entityId}/notes`, 'notes', { query, signal: call.signal }),
       get: (entityType, id, call = {}) =>
         client.getOne<Note>(`${V4}/${entityType}/notes/${id}`, { signal: call.signal, notFound: `Note ${id} of ${entityType}` }),
       create: (entityType, note, call = {}) => createOne(`${V4}/${entityType}/notes`, 'notes', note, call),

@@ -8,7 +8,16 @@
  * another host, so the token only ever goes to KOMMO_BASE_URL.
  */
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { Cancelled, type KommoFailure, KommoHttpError, KommoNotFound, KommoResponseTooLarge, KommoTimeout, KommoUnreachable, PageLimitReached } from '../errors.js';
+import {
+  Cancelled,
+  type KommoFailure,
+  KommoHttpError,
+  KommoNotFound,
+  KommoResponseTooLarge,
+  KommoTimeout,
+  KommoUnreachable,
+  PageLimitReached,
+} from '../errors.js';
 import { MAX_RETRIES, REQUEST_TIMEOUT_MS } from '../defaults.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
@@ -74,9 +83,7 @@ export interface Page<T> {
 
 type Method = 'GET' | 'POST' | 'PATCH';
 
-type Attempt<T> =
-  | { ok: true; value: T | undefined }
-  | { ok: false; error: KommoFailure; retryAfterMs?: number };
+type Attempt<T> = { ok: true; value: T | undefined } | { ok: false; error: KommoFailure; retryAfterMs?: number };
 
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 const SAFE_PATH = /^[\w.[\]-]{1,120}$/;
@@ -164,11 +171,7 @@ export class KommoClient {
    * Every page of a list, 250 at a time, until Kommo stops announcing a next page or answers 204.
    * `maxPages` bounds the walk so a mistaken filter cannot crawl a whole account.
    */
-  async *paginate<T>(
-    path: string,
-    key: string,
-    opts: RequestOptions & { maxPages?: number } = {},
-  ): AsyncGenerator<T[], void, undefined> {
+  async *paginate<T>(path: string, key: string, opts: RequestOptions & { maxPages?: number } = {}): AsyncGenerator<T[], void, undefined> {
     const maxPages = opts.maxPages ?? 400;
     for (let page = 1; page <= maxPages; page++) {
       const result = await this.listPage<T>(path, key, { ...opts, query: { ...opts.query, limit: 250, page } });
@@ -274,7 +277,9 @@ function interpret<T>(method: Method, response: AxiosResponse<string>, what: str
       if (method !== 'GET') return { ok: true, value: undefined };
       return {
         ok: false,
-        error: new KommoHttpError(`Kommo answered HTTP ${status} with something that is not JSON; check KOMMO_BASE_URL points at your Kommo account.`, status, { reason: 'bad_response' }),
+        error: new KommoHttpError(`Kommo answered HTTP ${status} with something that is not JSON; check KOMMO_BASE_URL points at your Kommo account.`, status, {
+          reason: 'bad_response',
+        }),
       };
     }
   }
@@ -345,7 +350,12 @@ function transportError(err: unknown, method: Method, timeoutMs: number, timedOu
   if (write && sent) {
     return new KommoUnreachable('The connection to Kommo broke after the request was sent', 0, { reason: 'network' }, false, true);
   }
-  return new KommoUnreachable('Kommo could not be reached (network error); check KOMMO_BASE_URL and the connection.', 0, { reason: 'network' }, !write || !sent);
+  return new KommoUnreachable(
+    'Kommo could not be reached (network error); check KOMMO_BASE_URL and the connection.',
+    0,
+    { reason: 'network' },
+    !write || !sent,
+  );
 }
 
 function httpError(method: Method, response: AxiosResponse<string>, what: string | undefined, retryAfterMs: number | undefined): KommoFailure {
@@ -366,7 +376,9 @@ function httpError(method: Method, response: AxiosResponse<string>, what: string
     case status === 402:
       return new KommoHttpError("The Kommo account's paid period has ended, or this feature is not in its plan.", 402);
     case status === 403 && isHtml:
-      return new KommoHttpError('Kommo blocked requests from this IP address (usually after too many requests); only Kommo support can lift it.', 403, { reason: 'ip_blocked' });
+      return new KommoHttpError('Kommo blocked requests from this IP address (usually after too many requests); only Kommo support can lift it.', 403, {
+        reason: 'ip_blocked',
+      });
     case status === 403:
       return new KommoHttpError("The token's user has no rights for this record or method in Kommo (or API access from this IP is not allowed).", 403);
     case status === 404:

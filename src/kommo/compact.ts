@@ -55,10 +55,11 @@ export function customFields(values: unknown): { custom_fields?: Json; custom_fi
   ]);
 }
 
-const idAndName = (item: Json): Json => pruned([
-  ['id', item['id']],
-  ['name', item['name']],
-]);
+const idAndName = (item: Json): Json =>
+  pruned([
+    ['id', item['id']],
+    ['name', item['name']],
+  ]);
 
 /** Ids of embedded records; a main one (a lead's main contact) comes first. */
 function ids(list: unknown): unknown[] | undefined {
@@ -73,9 +74,7 @@ export function compactRecord(raw: unknown): Json {
   const record = raw as Json;
   const embedded = (record['_embedded'] ?? {}) as Json;
   const lossReason = Array.isArray(embedded['loss_reason']) ? (embedded['loss_reason'][0] as Json | undefined) : undefined;
-  const own = Object.entries(record).filter(
-    ([key, value]) => !DROPPED.has(key) && !(key === 'group_id' && value === 0),
-  );
+  const own = Object.entries(record).filter(([key, value]) => !DROPPED.has(key) && !(key === 'group_id' && value === 0));
   return pruned([
     ...own,
     ...Object.entries(customFields(record['custom_fields_values'])),

@@ -59,10 +59,7 @@ async function countAccount(kommo: KommoApi, inputs: Inputs, signal: AbortSignal
     const open = await countList(tasks({ 'filter[is_completed]': 0 }, total));
     const overdue = await countBelow(tasks({ 'filter[is_completed]': 0, 'order[complete_till]': 'asc' }, open), 'complete_till', inputs.nowSec);
     const completedToday = await countList(
-      tasks(
-        { 'filter[is_completed]': 1, 'filter[updated_at][from]': inputs.today.start, 'filter[updated_at][to]': inputs.today.end - 1 },
-        total - open,
-      ),
+      tasks({ 'filter[is_completed]': 1, 'filter[updated_at][from]': inputs.today.start, 'filter[updated_at][to]': inputs.today.end - 1 }, total - open),
     );
     return { total, open, overdue, completed_today: completedToday };
   };
@@ -127,17 +124,19 @@ export class AccountFigures {
       running.requests += 1;
       for (const waiter of running.waiters) await waiter.page(`whole-account counts: ${running.requests} request(s)`);
     };
-    running.promise = countAccount(this.kommo, inputs, controller.signal, onRequest).then(
-      (counts) => {
-        this.last = { counts, startedAt: running.startedAt, requests: running.requests };
-        this.failure = undefined;
-      },
-      (err: unknown) => {
-        this.failure = isCancellation(err) ? 'the count was cancelled with the call that waited for it' : err instanceof Error ? err.message : String(err);
-      },
-    ).finally(() => {
-      if (this.running === running) this.running = undefined;
-    });
+    running.promise = countAccount(this.kommo, inputs, controller.signal, onRequest)
+      .then(
+        (counts) => {
+          this.last = { counts, startedAt: running.startedAt, requests: running.requests };
+          this.failure = undefined;
+        },
+        (err: unknown) => {
+          this.failure = isCancellation(err) ? 'the count was cancelled with the call that waited for it' : err instanceof Error ? err.message : String(err);
+        },
+      )
+      .finally(() => {
+        if (this.running === running) this.running = undefined;
+      });
     this.running = running;
   }
 

@@ -156,10 +156,7 @@ export function isoLocal(timeZone: string, unixSeconds: number): string {
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off);
   const pad = (n: number): string => String(n).padStart(2, '0');
-  return (
-    `${formatDate(w)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}` +
-    `${sign}${pad(Math.floor(abs / 3600))}:${pad(Math.floor((abs % 3600) / 60))}`
-  );
+  return `${formatDate(w)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}` + `${sign}${pad(Math.floor(abs / 3600))}:${pad(Math.floor((abs % 3600) / 60))}`;
 }
 
 /** How a period is shown in results: days, zone and the exact instants (end inclusive, to the second). */

@@ -56,19 +56,11 @@ export function timezoneNote(tz: TimezoneInfo): string {
       : 'UTC: the account did not report a timezone and KOMMO_TIMEZONE is not set';
 }
 
-export async function salesReport(
-  services: ReportServices,
-  call: ReportCall,
-  choosePeriod: (calendar: Calendar) => Period,
-): Promise<Record<string, unknown>> {
+export async function salesReport(services: ReportServices, call: ReportCall, choosePeriod: (calendar: Calendar) => Period): Promise<Record<string, unknown>> {
   const progress = new PageProgress(call);
   const { calendar, tz } = await services.calendar(call);
   const period = choosePeriod(calendar);
-  const [pipelines, users, currency] = await Promise.all([
-    services.pipelines(call.signal),
-    services.users(call.signal),
-    services.currency(call.signal),
-  ]);
+  const [pipelines, users, currency] = await Promise.all([services.pipelines(call.signal), services.users(call.signal), services.currency(call.signal)]);
   const data = await services.periodLeads(period, call, progress);
   const f = figures(period, data.leads);
   return {

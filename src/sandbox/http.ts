@@ -5,15 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readRawQuery, nestQuery, type RawQuery } from './query.js';
 import { TokenBuckets } from './rate-limit.js';
-import {
-  HAL_JSON,
-  PROBLEM_JSON,
-  faultReply,
-  ipBlocked,
-  problem,
-  tooManyRequests,
-  type Reply,
-} from './responses.js';
+import { HAL_JSON, PROBLEM_JSON, faultReply, ipBlocked, problem, tooManyRequests, type Reply } from './responses.js';
 import { matchRoute } from './routes.js';
 import { findById, type SandboxStore, type User } from './store.js';
 

@@ -92,7 +92,11 @@ export function intSet(node: QueryNode | undefined): Set<number> | undefined {
 
 export function stringSet(node: QueryNode | undefined): Set<string> | undefined {
   if (node === undefined) return undefined;
-  return new Set(leafValues(node).flatMap((v) => v.split(',')).map((v) => v.trim()));
+  return new Set(
+    leafValues(node)
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim()),
+  );
 }
 
 export interface Range {
@@ -106,8 +110,7 @@ export interface Range {
  */
 export function rangeFilter(node: QueryNode | undefined): Range | undefined {
   if (node === undefined) return undefined;
-  const bound = (text: string | undefined): number | undefined =>
-    text === undefined ? undefined : parseIntStrict(text) ?? Number.NaN;
+  const bound = (text: string | undefined): number | undefined => (text === undefined ? undefined : (parseIntStrict(text) ?? Number.NaN));
   if (typeof node === 'string') return { from: bound(node) };
   if (Array.isArray(node)) return { from: bound(node[0]) };
   const from = child(node, 'from');

@@ -65,10 +65,7 @@ const ROUTES: readonly Route[] = [
   route('POST', `/bots/${ID}/stop`, stopBot),
 ];
 
-export type RouteMatch =
-  | { kind: 'found'; handler: Handler; params: Record<string, string> }
-  | { kind: 'method-not-allowed' }
-  | { kind: 'not-found' };
+export type RouteMatch = { kind: 'found'; handler: Handler; params: Record<string, string> } | { kind: 'method-not-allowed' } | { kind: 'not-found' };
 
 /** Matches a pathname (a trailing slash is ignored, as Kommo's own `/users/` links have one). */
 export function matchRoute(method: string, pathname: string): RouteMatch {

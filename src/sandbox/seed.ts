@@ -38,8 +38,17 @@ export interface SeedOptions {
 
 type Lang = 'pt' | 'es';
 
-const OUTCOMES = [['won', 25], ['lost', 20], ['open', 55]] as const;
-const TASK_TARGETS = [['leads', 80], ['contacts', 12], ['companies', 5], [null, 3]] as const;
+const OUTCOMES = [
+  ['won', 25],
+  ['lost', 20],
+  ['open', 55],
+] as const;
+const TASK_TARGETS = [
+  ['leads', 80],
+  ['contacts', 12],
+  ['companies', 5],
+  [null, 3],
+] as const;
 
 const DAY = 86_400;
 const ACCOUNT_ID = 31_890_417;
@@ -111,16 +120,96 @@ const TAGS: readonly Tag[] = [
 ];
 
 const FIRST_NAMES: Record<Lang, readonly string[]> = {
-  pt: ['João', 'Maria', 'Pedro', 'Ana', 'Lucas', 'Juliana', 'Gabriel', 'Fernanda', 'Rafael', 'Beatriz',
-    'Thiago', 'Larissa', 'Gustavo', 'Camila', 'Felipe', 'Patrícia', 'André', 'Aline', 'Rodrigo', 'Letícia'],
-  es: ['José', 'Sofía', 'Juan', 'Valentina', 'Carlos', 'Camila', 'Miguel', 'Isabella', 'Alejandro', 'Daniela',
-    'Andrés', 'Mariana', 'Javier', 'Lucía', 'Santiago', 'Gabriela', 'Matías', 'Paula', 'Sebastián', 'Catalina'],
+  pt: [
+    'João',
+    'Maria',
+    'Pedro',
+    'Ana',
+    'Lucas',
+    'Juliana',
+    'Gabriel',
+    'Fernanda',
+    'Rafael',
+    'Beatriz',
+    'Thiago',
+    'Larissa',
+    'Gustavo',
+    'Camila',
+    'Felipe',
+    'Patrícia',
+    'André',
+    'Aline',
+    'Rodrigo',
+    'Letícia',
+  ],
+  es: [
+    'José',
+    'Sofía',
+    'Juan',
+    'Valentina',
+    'Carlos',
+    'Camila',
+    'Miguel',
+    'Isabella',
+    'Alejandro',
+    'Daniela',
+    'Andrés',
+    'Mariana',
+    'Javier',
+    'Lucía',
+    'Santiago',
+    'Gabriela',
+    'Matías',
+    'Paula',
+    'Sebastián',
+    'Catalina',
+  ],
 };
 const LAST_NAMES: Record<Lang, readonly string[]> = {
-  pt: ['Silva', 'Santos', 'Oliveira', 'Souza', 'Pereira', 'Costa', 'Rodrigues', 'Almeida', 'Nascimento', 'Lima',
-    'Araújo', 'Ferreira', 'Ribeiro', 'Gomes', 'Martins', 'Rocha', 'Barbosa', 'Cardoso', 'Teixeira', 'Moreira'],
-  es: ['García', 'Rodríguez', 'González', 'Fernández', 'López', 'Martínez', 'Sánchez', 'Pérez', 'Gómez', 'Díaz',
-    'Torres', 'Ramírez', 'Flores', 'Rojas', 'Vargas', 'Castro', 'Morales', 'Herrera', 'Muñoz', 'Jiménez'],
+  pt: [
+    'Silva',
+    'Santos',
+    'Oliveira',
+    'Souza',
+    'Pereira',
+    'Costa',
+    'Rodrigues',
+    'Almeida',
+    'Nascimento',
+    'Lima',
+    'Araújo',
+    'Ferreira',
+    'Ribeiro',
+    'Gomes',
+    'Martins',
+    'Rocha',
+    'Barbosa',
+    'Cardoso',
+    'Teixeira',
+    'Moreira',
+  ],
+  es: [
+    'García',
+    'Rodríguez',
+    'González',
+    'Fernández',
+    'López',
+    'Martínez',
+    'Sánchez',
+    'Pérez',
+    'Gómez',
+    'Díaz',
+    'Torres',
+    'Ramírez',
+    'Flores',
+    'Rojas',
+    'Vargas',
+    'Castro',
+    'Morales',
+    'Herrera',
+    'Muñoz',
+    'Jiménez',
+  ],
 };
 const FIXED_COMPANIES: readonly { name: string; lang: Lang }[] = [
   { name: 'Acme', lang: 'pt' },
@@ -130,20 +219,70 @@ const FIXED_COMPANIES: readonly { name: string; lang: Lang }[] = [
   { name: 'Ferretería El Clavo', lang: 'es' },
 ];
 const COMPANY_PREFIXES: Record<Lang, readonly string[]> = {
-  pt: ['Distribuidora', 'Comercial', 'Construtora', 'Transportes', 'Farmácia', 'Padaria', 'Agro', 'Clínica',
-    'Metalúrgica', 'Supermercado', 'Tech', 'Imobiliária'],
-  es: ['Grupo', 'Ferretería', 'Inmobiliaria', 'Textiles', 'Transportes', 'Clínica', 'Panadería', 'Constructora',
-    'Seguros', 'Vinos', 'Café', 'Logística'],
+  pt: [
+    'Distribuidora',
+    'Comercial',
+    'Construtora',
+    'Transportes',
+    'Farmácia',
+    'Padaria',
+    'Agro',
+    'Clínica',
+    'Metalúrgica',
+    'Supermercado',
+    'Tech',
+    'Imobiliária',
+  ],
+  es: ['Grupo', 'Ferretería', 'Inmobiliaria', 'Textiles', 'Transportes', 'Clínica', 'Panadería', 'Constructora', 'Seguros', 'Vinos', 'Café', 'Logística'],
 };
 const COMPANY_CORES: Record<Lang, readonly string[]> = {
-  pt: ['Sol', 'Horizonte', 'Nordeste', 'Vitória', 'Aurora', 'Estrela', 'Pantanal', 'Serra Azul', 'Atlântico', 'Ipê',
-    'Paraná', 'Cerrado', 'Bandeirantes', 'Litoral', 'Boa Vista'],
-  es: ['Andes', 'Pacífico', 'Cóndor', 'Austral', 'del Sur', 'Montaña', 'La Espiga', 'San Rafael', 'Patagonia',
-    'Caribe', 'Sierra Madre', 'Los Álamos', 'El Roble', 'Altiplano', 'Magallanes'],
+  pt: [
+    'Sol',
+    'Horizonte',
+    'Nordeste',
+    'Vitória',
+    'Aurora',
+    'Estrela',
+    'Pantanal',
+    'Serra Azul',
+    'Atlântico',
+    'Ipê',
+    'Paraná',
+    'Cerrado',
+    'Bandeirantes',
+    'Litoral',
+    'Boa Vista',
+  ],
+  es: [
+    'Andes',
+    'Pacífico',
+    'Cóndor',
+    'Austral',
+    'del Sur',
+    'Montaña',
+    'La Espiga',
+    'San Rafael',
+    'Patagonia',
+    'Caribe',
+    'Sierra Madre',
+    'Los Álamos',
+    'El Roble',
+    'Altiplano',
+    'Magallanes',
+  ],
 };
 const COMPANY_SUFFIXES: Record<Lang, readonly (readonly [string, number])[]> = {
-  pt: [['', 6], [' Ltda', 3], [' S.A.', 1]],
-  es: [['', 6], [' S.A.', 2], [' SpA', 1], [' S.A.S.', 1]],
+  pt: [
+    ['', 6],
+    [' Ltda', 3],
+    [' S.A.', 1],
+  ],
+  es: [
+    ['', 6],
+    [' S.A.', 2],
+    [' SpA', 1],
+    [' S.A.S.', 1],
+  ],
 };
 const LEAD_PREFIXES: Record<Lang, readonly string[]> = {
   pt: ['Renovação', 'Contrato', 'Proposta', 'Pedido', 'Implantação', 'Licenças', 'Expansão'],
@@ -154,19 +293,27 @@ const RENEWAL_PREFIXES: Record<Lang, readonly string[]> = {
   es: ['Renovación', 'Ampliación de plan'],
 };
 const NOTE_TEXTS: Record<Lang, readonly string[]> = {
-  pt: ['Cliente pediu desconto de 10% para fechar este mês.', 'Enviada proposta revisada por e-mail.',
-    'Reunião agendada com o diretor financeiro.', 'Cliente comparando com concorrente, retomar na próxima semana.',
-    'Aguardando aprovação do orçamento interno.', 'Ligação sem resposta, tentar novamente amanhã.',
-    'Contrato enviado para assinatura digital.'],
-  es: ['El cliente solicitó una demo del módulo de reportes.', 'Se envió la cotización actualizada.',
-    'Reunión con el gerente de compras confirmada.', 'Pide condiciones de pago a 60 días.',
-    'Sin respuesta, volver a llamar el jueves.', 'Interesado en ampliar a 20 licencias.'],
+  pt: [
+    'Cliente pediu desconto de 10% para fechar este mês.',
+    'Enviada proposta revisada por e-mail.',
+    'Reunião agendada com o diretor financeiro.',
+    'Cliente comparando com concorrente, retomar na próxima semana.',
+    'Aguardando aprovação do orçamento interno.',
+    'Ligação sem resposta, tentar novamente amanhã.',
+    'Contrato enviado para assinatura digital.',
+  ],
+  es: [
+    'El cliente solicitó una demo del módulo de reportes.',
+    'Se envió la cotización actualizada.',
+    'Reunión con el gerente de compras confirmada.',
+    'Pide condiciones de pago a 60 días.',
+    'Sin respuesta, volver a llamar el jueves.',
+    'Interesado en ampliar a 20 licencias.',
+  ],
 };
 const TASK_TEXTS: Record<Lang, readonly string[]> = {
-  pt: ['Ligar para confirmar proposta', 'Enviar contrato atualizado', 'Follow-up sobre orçamento',
-    'Agendar demonstração', 'Cobrar retorno do cliente'],
-  es: ['Llamar al cliente', 'Enviar cotización', 'Reunión de seguimiento', 'Confirmar datos de facturación',
-    'Agendar demo'],
+  pt: ['Ligar para confirmar proposta', 'Enviar contrato atualizado', 'Follow-up sobre orçamento', 'Agendar demonstração', 'Cobrar retorno do cliente'],
+  es: ['Llamar al cliente', 'Enviar cotización', 'Reunión de seguimiento', 'Confirmar datos de facturación', 'Agendar demo'],
 };
 const TASK_RESULTS: Record<Lang, readonly string[]> = {
   pt: ['Cliente confirmou interesse.', 'Proposta aceita, aguardando assinatura.', 'Pediu retorno no próximo mês.'],
@@ -174,7 +321,11 @@ const TASK_RESULTS: Record<Lang, readonly string[]> = {
 };
 
 function slug(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '');
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '');
 }
 
 function rights(level: 'admin' | 'seller'): User['rights'] {
@@ -380,23 +531,27 @@ interface LeadLinks {
 const byCreation = (a: { created_at: number }, b: { created_at: number }): number => a.created_at - b.created_at;
 
 function buildLossReasons(windowStart: number): LossReason[] {
-  return LOSS_REASONS.map((name, i): LossReason => ({
-    id: FIRST_ID.lossReasons + i,
-    name,
-    sort: i,
-    created_at: windowStart - 30 * DAY + i * 3600,
-    updated_at: windowStart - 30 * DAY + i * 3600,
-  }));
+  return LOSS_REASONS.map(
+    (name, i): LossReason => ({
+      id: FIRST_ID.lossReasons + i,
+      name,
+      sort: i,
+      created_at: windowStart - 30 * DAY + i * 3600,
+      updated_at: windowStart - 30 * DAY + i * 3600,
+    }),
+  );
 }
 
 function buildBots(windowStart: number): Bot[] {
-  return BOT_NAMES.map((name, i): Bot => ({
-    id: FIRST_ID.bots + i,
-    name,
-    account_id: ACCOUNT_ID,
-    created_at: windowStart - 20 * DAY + i * DAY,
-    updated_at: windowStart - 20 * DAY + i * DAY,
-  }));
+  return BOT_NAMES.map(
+    (name, i): Bot => ({
+      id: FIRST_ID.bots + i,
+      name,
+      account_id: ACCOUNT_ID,
+      created_at: windowStart - 20 * DAY + i * DAY,
+      updated_at: windowStart - 20 * DAY + i * DAY,
+    }),
+  );
 }
 
 /** Companies drafted with id 0 and no dates: numbered in creation order once their leads are known. */
@@ -515,9 +670,8 @@ function buildLeads(
       if (closedAt > anchor) closedAt = between(rng, createdAt, anchor);
       if (outcome === 'lost' && rng.chance(0.85)) lossReasonId = rng.pick(lossReasons).id;
     }
-    const updatedAt = closedAt !== null
-      ? closedAt + (rng.chance(0.3) ? Math.floor(rng.next() * (anchor - closedAt) * 0.3) : 0)
-      : between(rng, createdAt, anchor);
+    const updatedAt =
+      closedAt !== null ? closedAt + (rng.chance(0.3) ? Math.floor(rng.next() * (anchor - closedAt) * 0.3) : 0) : between(rng, createdAt, anchor);
     const price = rng.chance(0.08) ? 0 : Math.round(Math.exp(Math.log(800) + rng.next() * Math.log(150_000 / 800)) / 10) * 10;
     const owner = pickUser();
     const nameLang = spec.lang ?? (company ? companyLang.get(company)! : lang);
@@ -665,8 +819,7 @@ function buildTasks({ rng, anchor, windowStart, pickUser, userLang }: SeedContex
 /** Notes on leads (text, calls, a few pinned), contacts and companies. */
 function buildNotes({ rng, anchor, userLang }: SeedContext, leads: Lead[], contacts: Contact[], companies: Company[]): Note[] {
   const contactsById = new Map(contacts.map((c) => [c.id, c]));
-  const phoneOf = (entity: Contact | Company): string =>
-    entity.custom_fields_values?.find((f) => f.field_code === 'PHONE')?.values[0]?.value ?? '';
+  const phoneOf = (entity: Contact | Company): string => entity.custom_fields_values?.find((f) => f.field_code === 'PHONE')?.values[0]?.value ?? '';
   const notes: Note[] = [];
   const addNote = (entityType: EntityType, entity: Lead | Contact | Company, phone: string): void => {
     const createdAt = between(rng, entity.created_at, activeUntil(entity, anchor));

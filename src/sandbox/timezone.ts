@@ -19,8 +19,7 @@ function wallClock(timeZone: string, atMs: number): WallClock {
     minute: '2-digit',
     second: '2-digit',
   }).formatToParts(new Date(atSecondMs));
-  const field = (type: Intl.DateTimeFormatPartTypes): number =>
-    Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const field = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const hour = field('hour');
   const minute = field('minute');
   const second = field('second');

@@ -79,7 +79,11 @@ export async function currentLeads(ctx: AnswerContext, stages: NamedStage[]): Pr
     );
     return {
       leads: results.flat().map(toFacts),
-      source: { kind: 'filtered_requests', note: 'one filter[statuses] request stream per stage, made for this answer', at: new Date(ctx.call.now()).toISOString() },
+      source: {
+        kind: 'filtered_requests',
+        note: 'one filter[statuses] request stream per stage, made for this answer',
+        at: new Date(ctx.call.now()).toISOString(),
+      },
     };
   }
   const snap = await ctx.services.leads.snapshot(ctx.call, ctx.progress);

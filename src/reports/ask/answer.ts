@@ -24,7 +24,15 @@ export async function askKommo(services: ReportServices, call: ReportCall, quest
   if (!parsed.understood) {
     const words = new Words(parsed.language, undefined);
     const { answer, supported } = words.notUnderstood(parsed.reason, parsed.detail);
-    return { understood: false, language: parsed.language, question, reason: parsed.reason, ...(parsed.detail && { detail: parsed.detail }), answer, supported };
+    return {
+      understood: false,
+      language: parsed.language,
+      question,
+      reason: parsed.reason,
+      ...(parsed.detail && { detail: parsed.detail }),
+      answer,
+      supported,
+    };
   }
   call.mayShowDataOf(dataShownBy(parsed));
   const [currency, { calendar }] = await Promise.all([services.currency(call.signal), services.calendar(call)]);

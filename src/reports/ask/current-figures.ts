@@ -17,9 +17,15 @@ export async function currentCount(ctx: AnswerContext, kind: 'stage' | 'total' |
   const scope = w.scope(kind === 'stage' ? { ...scopeNames(ctx), stages: [] } : scopeNames(ctx));
   const text = w.currentCount(kind, scopeNames(ctx).stages.join(', '), scope, value);
   const interpretation = w.interpretation({ kind } as Intent) + (kind === 'stage' ? '' : w.scopeNote(scopeNames(ctx))) + freshnessNote(ctx, current.source);
-  const byStage = kind === 'stage' && ctx.parsed.stages.length > 1
-    ? ctx.parsed.stages.map((s) => ({ pipeline_id: s.pipelineId, status_id: s.statusId, name: s.name, leads: selected.filter((l) => l.pipeline_id === s.pipelineId && l.status_id === s.statusId).length }))
-    : undefined;
+  const byStage =
+    kind === 'stage' && ctx.parsed.stages.length > 1
+      ? ctx.parsed.stages.map((s) => ({
+          pipeline_id: s.pipelineId,
+          status_id: s.statusId,
+          name: s.name,
+          leads: selected.filter((l) => l.pipeline_id === s.pipelineId && l.status_id === s.statusId).length,
+        }))
+      : undefined;
   return {
     answer: `${text}\n${interpretation}`,
     value,

@@ -111,33 +111,41 @@ export type Parsed = Understood | NotUnderstood;
 
 const TASKS = /\b(tasks?|to-?dos?|tarefas?|tareas?|atividades|actividades|pendencias)\b/;
 const OVERDUE = /\b(overdue|late|past due|expired|atrasad[oa]s?|em atraso|vencid[oa]s?|expirad[oa]s?)\b/;
-const OPEN_TASK = /\b(open|pending|incomplete|not completed|not done|abert[oa]s?|em aberto|pendentes?|nao concluid[oa]s|a fazer|abiert[oa]s?|pendientes?|sin completar|por hacer)\b/;
+const OPEN_TASK =
+  /\b(open|pending|incomplete|not completed|not done|abert[oa]s?|em aberto|pendentes?|nao concluid[oa]s|a fazer|abiert[oa]s?|pendientes?|sin completar|por hacer)\b/;
 const CONVERSION = /\b(conversion|conversao|win rate|close rate|closing rate|taxa de (ganho|fechamento|sucesso)|tasa de (cierre|exito))\b/;
 const AVERAGE_WORD = /\b(average|avg|mean|medio|media|promedio)\b/;
-const AVERAGE_CONTEXT = /\b(deals?|sales?|ticket|value|price|size|revenue|vendas?|negocios?|valor|preco|receita|ventas?|precio|ingresos?|tratos?|won|ganhos?|ganados?)\b/;
+const AVERAGE_CONTEXT =
+  /\b(deals?|sales?|ticket|value|price|size|revenue|vendas?|negocios?|valor|preco|receita|ventas?|precio|ingresos?|tratos?|won|ganhos?|ganados?)\b/;
 const TICKET = /\bticket (medio|promedio)\b|\baverage ticket\b/;
-const REVENUE = /\b(revenue|revenues|turnover|income|earnings|receita|receitas|faturamento|faturei|faturamos|faturou|faturaram|ingresos?|facturacion|facturamos|facturo|facturaron)\b/;
+const REVENUE =
+  /\b(revenue|revenues|turnover|income|earnings|receita|receitas|faturamento|faturei|faturamos|faturou|faturaram|ingresos?|facturacion|facturamos|facturo|facturaron)\b/;
 const HOW_MUCH = /\b(how much|quanto|cuanto)\b/;
 const MONEY_VERB = /\b(sell|sold|make|made|earn|earned|bill|billed|win|won|bring|brought|vend\w*|fatur\w*|ganh\w*|factur\w*|gan\w*|trouxe|gener\w*)\b/;
 const SALES_VALUE = /\b(total|value|amount|valor|monto|soma|suma|sum)\b( \w+){0,2} \b(sales|vendas|ventas|won|ganhos|ganados|vendido|vendidos)\b/;
-const NEW = /\b(new|created|came in|arrived|entered|generated|novos?|novas?|criad[oa]s?|criaram|criamos|entraram|chegaram|gerad[oa]s?|recebemos|cadastrad[oa]s?|nuevos?|nuevas?|cread[oa]s?|crearon|creamos|entraron|llegaron|generad[oa]s?|recibimos|registrad[oa]s?)\b/;
-const WON = /\b(won|win|wins|sales|closed won|ganh[oa]s?|ganhamos|ganhou|ganharam|vendas|vendid[oa]s|convertid[oa]s|converted|ganad[oa]s?|ganamos|gano|ganaron|ventas|sold|vendemos|vendimos|vendeu|vendio)\b/;
+const NEW =
+  /\b(new|created|came in|arrived|entered|generated|novos?|novas?|criad[oa]s?|criaram|criamos|entraram|chegaram|gerad[oa]s?|recebemos|cadastrad[oa]s?|nuevos?|nuevas?|cread[oa]s?|crearon|creamos|entraron|llegaron|generad[oa]s?|recibimos|registrad[oa]s?)\b/;
+const WON =
+  /\b(won|win|wins|sales|closed won|ganh[oa]s?|ganhamos|ganhou|ganharam|vendas|vendid[oa]s|convertid[oa]s|converted|ganad[oa]s?|ganamos|gano|ganaron|ventas|sold|vendemos|vendimos|vendeu|vendio)\b/;
 const LOST = /\b(lost|lose|losses|perdid[oa]s?|perdemos|perdeu|perderam|perdas|perdimos|perdio|perdieron)\b/;
 const CLOSED = /\b(closed?|closes|fechad[oa]s?|fechamos|fecharam|fechou|fechar|cerrad[oa]s?|cerramos|cerraron|cerro|cerrar)\b/;
 const OPEN = /\b(open|active|in progress|ongoing|em aberto|abert[oa]s|ativ[oa]s|em andamento|abiert[oa]s|activ[oa]s|en curso|en proceso)\b/;
 const LEADS = /\b(leads?|deals?|negocios?|oportunidades?|opportunities|tratos?|negociacoes|clientes potenciais)\b/;
 const COUNT = /\b(how many|number of|count|quantos?|quantas?|numero de|cuantos?|cuantas?|total de|quantidade|cantidad|qtd)\b/;
 const SUMMARY = /\b(summary|overview|report|resumo|relatorio|panorama|resumen|informe|reporte|balanco|balance)\b/;
-const USER_DIM = /\b(users?|salespe(?:rson|ople)|sellers?|reps?|agents?|who|whom|responsible|owners?|usuarios?|vendedor(?:es|as?)?|responsave(?:l|is)|quem|corretor(?:es)?|consultor(?:es|as?)?|responsables?|quien(?:es)?|asesor(?:es)?|agentes?|equipe|equipo|team|person|pessoa|persona)\b/;
+const USER_DIM =
+  /\b(users?|salespe(?:rson|ople)|sellers?|reps?|agents?|who|whom|responsible|owners?|usuarios?|vendedor(?:es|as?)?|responsave(?:l|is)|quem|corretor(?:es)?|consultor(?:es|as?)?|responsables?|quien(?:es)?|asesor(?:es)?|agentes?|equipe|equipo|team|person|pessoa|persona)\b/;
 const PIPE_DIM = /\b(pipelines?|funnels?|funil|funis|embudos?)\b/;
 const STAGE_DIM = /\b(stages?|etapas?|fases?|estagios?|status|colunas?|columns?|columnas?)\b/;
-const RANK_TRIGGER = /\b(ranking|rank|top|best|most|leading|mais|melhor(?:es)?|mejor(?:es)?|mas|lider(?:es)?|by|per|each|por|cada|which|qual|quais|cual(?:es)?|who|quem|quien)\b/;
+const RANK_TRIGGER =
+  /\b(ranking|rank|top|best|most|leading|mais|melhor(?:es)?|mejor(?:es)?|mas|lider(?:es)?|by|per|each|por|cada|which|qual|quais|cual(?:es)?|who|quem|quien)\b/;
 const SOLD_VERB = /\b(sold|sell|sells|vendeu|venderam|vende|vendio|vendieron|vendeu mais)\b/;
 const COUNT_NOUN = /\b(deals?|leads?|negocios?|vendas|ventas|sales|oportunidades?)\b/;
 
 const LOOKUP_VERB =
   /\b(find|search(?: for)?|look up|lookup|show(?: me)?|get|details (?:of|for|on|about)|info(?:rmation)? (?:on|about|for)|who is|encontr\w*|busc\w*|procur\w*|pesquis\w*|mostr\w*|ache|achar|localiz\w*|dados d[oa]|informac\w* (?:d[oa]|sobre|de)|quem e|muestr\w*|datos de|quien es)\b/;
-const LOOKUP_ENTITY = /\b(leads?|deals?|negocios?|tratos?|oportunidades?|contacts?|contatos?|contactos?|clients?|clientes?|customers?|persons?|people|pessoas?|personas?)\b/;
+const LOOKUP_ENTITY =
+  /\b(leads?|deals?|negocios?|tratos?|oportunidades?|contacts?|contatos?|contactos?|clients?|clientes?|customers?|persons?|people|pessoas?|personas?)\b/;
 const NAME_INTRO = /^(?:named|called|chamad[oa]|com (?:o )?nome(?: de)?|de nome|llamad[oa]|con (?:el )?nombre(?: de)?|de nombre|nome|nombre|name)$/;
 
 /** Words that may be capitalised without being a name (title case, acronyms, product names). */
@@ -300,10 +308,7 @@ function detectIntent(
 }
 
 /** A ranking is asked when a dimension is named generically ("by user", "which pipeline") with a ranking word. */
-function rankingDimension(
-  tokens: Token[],
-  named: { pipelines: NamedPipeline[]; users: NamedUser[] },
-): 'user' | 'pipeline' | undefined {
+function rankingDimension(tokens: Token[], named: { pipelines: NamedPipeline[]; users: NamedUser[] }): 'user' | 'pipeline' | undefined {
   if (!has(tokens, RANK_TRIGGER)) return undefined;
   if (has(tokens, PIPE_DIM) && named.pipelines.length === 0) return 'pipeline';
   if (has(tokens, USER_DIM) && named.users.length === 0) return 'user';
@@ -320,7 +325,10 @@ function parseLookup(tokens: Token[]): Extract<Intent, { kind: 'lookup' }> | und
   const kind: 'leads' | 'contacts' = /^(leads?|deals?|negocios?|tratos?|oportunidades?)$/.test(tokens[entityIndex]!.norm) ? 'leads' : 'contacts';
   let start = entityIndex + 1;
   let introduced = false;
-  while (start < tokens.length && (NAME_INTRO.test(tokens[start]!.norm) || /^(com|con|o|a|el|la|the|de|do|da|with|nome|nombre|name)$/.test(tokens[start]!.norm))) {
+  while (
+    start < tokens.length &&
+    (NAME_INTRO.test(tokens[start]!.norm) || /^(com|con|o|a|el|la|the|de|do|da|with|nome|nombre|name)$/.test(tokens[start]!.norm))
+  ) {
     if (NAME_INTRO.test(tokens[start]!.norm)) introduced = true;
     start++;
   }
@@ -338,7 +346,8 @@ function parseLookup(tokens: Token[]): Extract<Intent, { kind: 'lookup' }> | und
   return { kind: 'lookup', entity: kind, name };
 }
 
-const PERIOD_WORDS = /^(today|yesterday|this|last|past|hoje|ontem|este|esta|neste|nesta|hoy|ayer|in|em|en|no|na|from|de|del|since|desde|of|for|by|at|para|por|pelo|pela|ganhos|won)$/;
+const PERIOD_WORDS =
+  /^(today|yesterday|this|last|past|hoje|ontem|este|esta|neste|nesta|hoy|ayer|in|em|en|no|na|from|de|del|since|desde|of|for|by|at|para|por|pelo|pela|ganhos|won)$/;
 
 /** Period words and prepositions: a name does not start with them ("deals of Ana last month" is no search). */
 function isPeriodWord(word: string): boolean {
@@ -429,14 +438,32 @@ function unknownName(tokens: Token[]): string | undefined {
 
 /** Words of three letters or more that are no keyword, common word or number. */
 function hasUnknownWords(tokens: Token[]): boolean {
-  return tokens.some(
-    (t) => !t.masked && t.norm.length >= 3 && !/\d/.test(t.norm) && !NOT_NAMES.has(t.norm) && !isKeyword(t.norm) && !isCommonWord(t.norm),
-  );
+  return tokens.some((t) => !t.masked && t.norm.length >= 3 && !/\d/.test(t.norm) && !NOT_NAMES.has(t.norm) && !isKeyword(t.norm) && !isCommonWord(t.norm));
 }
 
 const KEYWORD_PATTERNS = [
-  CLOSED, TASKS, OVERDUE, OPEN_TASK, CONVERSION, AVERAGE_WORD, AVERAGE_CONTEXT, REVENUE, HOW_MUCH, MONEY_VERB, NEW, WON, LOST, OPEN, LEADS,
-  COUNT, SUMMARY, USER_DIM, PIPE_DIM, STAGE_DIM, RANK_TRIGGER, LOOKUP_ENTITY,
+  CLOSED,
+  TASKS,
+  OVERDUE,
+  OPEN_TASK,
+  CONVERSION,
+  AVERAGE_WORD,
+  AVERAGE_CONTEXT,
+  REVENUE,
+  HOW_MUCH,
+  MONEY_VERB,
+  NEW,
+  WON,
+  LOST,
+  OPEN,
+  LEADS,
+  COUNT,
+  SUMMARY,
+  USER_DIM,
+  PIPE_DIM,
+  STAGE_DIM,
+  RANK_TRIGGER,
+  LOOKUP_ENTITY,
 ];
 
 function isKeyword(word: string): boolean {

@@ -6,15 +6,7 @@
  */
 import type { Language } from './language.js';
 import { find, type Token } from './text.js';
-import {
-  addDays,
-  addMonths,
-  compareDates,
-  isRealDate,
-  type Calendar,
-  type LocalDate,
-  type Period,
-} from '../period.js';
+import { addDays, addMonths, compareDates, isRealDate, type Calendar, type LocalDate, type Period } from '../period.js';
 
 export type PeriodSpec =
   | { kind: 'today' | 'yesterday' | 'this_week' | 'last_week' | 'this_month' | 'last_month' | 'this_year' | 'last_year' }
@@ -25,22 +17,80 @@ export type PeriodSpec =
   | { kind: 'range'; from: LocalDate; to: LocalDate }
   | { kind: 'since'; from: LocalDate };
 
-export type PeriodParse =
-  | { ok: true; spec: PeriodSpec | undefined }
-  | { ok: false; reason: 'bad_date' | 'unsupported_period'; detail: string };
+export type PeriodParse = { ok: true; spec: PeriodSpec | undefined } | { ok: false; reason: 'bad_date' | 'unsupported_period'; detail: string };
 
 const MONTHS: Record<string, number> = {
-  january: 1, february: 2, march: 3, april: 4, may: 5, june: 6, july: 7, august: 8, september: 9, october: 10, november: 11, december: 12,
+  january: 1,
+  february: 2,
+  march: 3,
+  april: 4,
+  may: 5,
+  june: 6,
+  july: 7,
+  august: 8,
+  september: 9,
+  october: 10,
+  november: 11,
+  december: 12,
   sept: 9,
-  janeiro: 1, fevereiro: 2, marco: 3, abril: 4, maio: 5, junho: 6, julho: 7, agosto: 8, setembro: 9, outubro: 10, novembro: 11, dezembro: 12,
-  enero: 1, febrero: 2, marzo: 3, mayo: 5, junio: 6, julio: 7, septiembre: 9, setiembre: 9, octubre: 10, noviembre: 11, diciembre: 12,
+  janeiro: 1,
+  fevereiro: 2,
+  marco: 3,
+  abril: 4,
+  maio: 5,
+  junho: 6,
+  julho: 7,
+  agosto: 8,
+  setembro: 9,
+  outubro: 10,
+  novembro: 11,
+  dezembro: 12,
+  enero: 1,
+  febrero: 2,
+  marzo: 3,
+  mayo: 5,
+  junio: 6,
+  julio: 7,
+  septiembre: 9,
+  setiembre: 9,
+  octubre: 10,
+  noviembre: 11,
+  diciembre: 12,
 };
-const MONTH_ALT = Object.keys(MONTHS).sort((a, b) => b.length - a.length).join('|');
+const MONTH_ALT = Object.keys(MONTHS)
+  .sort((a, b) => b.length - a.length)
+  .join('|');
 
 const NUMBER_WORDS: Record<string, number> = {
-  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, ten: 10, fifteen: 15, thirty: 30,
-  um: 1, uma: 1, dois: 2, duas: 2, tres: 3, quatro: 4, cinco: 5, seis: 6, sete: 7, dez: 10, quinze: 15, trinta: 30,
-  uno: 1, dos: 2, cuatro: 4, siete: 7, diez: 10, quince: 15, treinta: 30,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  ten: 10,
+  fifteen: 15,
+  thirty: 30,
+  um: 1,
+  uma: 1,
+  dois: 2,
+  duas: 2,
+  tres: 3,
+  quatro: 4,
+  cinco: 5,
+  seis: 6,
+  sete: 7,
+  dez: 10,
+  quinze: 15,
+  trinta: 30,
+  uno: 1,
+  dos: 2,
+  cuatro: 4,
+  siete: 7,
+  diez: 10,
+  quince: 15,
+  treinta: 30,
 };
 
 /** Relative periods, most specific first. Each pattern is matched on the normalized, unmasked text. */
@@ -64,7 +114,8 @@ const LONE: ReadonlyArray<[RegExp, PeriodSpec['kind']]> = [
 ];
 
 /** Words that announce a period we do not support; better to say so than to answer for another one. */
-const UNSUPPORTED = / (quarter|quarters|trimestre|trimestres|semestre|semestres|semester|bimestre|fortnight|quinzena|quincena|weekend|fim de semana|fin de semana) /;
+const UNSUPPORTED =
+  / (quarter|quarters|trimestre|trimestres|semestre|semestres|semester|bimestre|fortnight|quinzena|quincena|weekend|fim de semana|fin de semana) /;
 
 export function parsePeriod(tokens: Token[], language: Language): PeriodParse {
   const dates = explicitDates(tokens, language);
@@ -76,7 +127,11 @@ export function parsePeriod(tokens: Token[], language: Language): PeriodParse {
     return { ok: true, spec: { kind: 'day', date: sorted[0]! } };
   }
 
-  const lastN = find(tokens, / (?:the |in the |over the |nos |nas |en los |en las |los |las |os |as )?(?:last|past|previous|ultim[oa]s|pasad[oa]s) (\d{1,3}|[a-z]+) (days?|dias|weeks?|semanas|months?|meses) /, true);
+  const lastN = find(
+    tokens,
+    / (?:the |in the |over the |nos |nas |en los |en las |los |las |os |as )?(?:last|past|previous|ultim[oa]s|pasad[oa]s) (\d{1,3}|[a-z]+) (days?|dias|weeks?|semanas|months?|meses) /,
+    true,
+  );
   if (lastN) {
     const n = /^\d+$/.test(lastN[1]!) ? Number(lastN[1]) : NUMBER_WORDS[lastN[1]!];
     if (n === undefined || n < 1 || n > 730) return { ok: false, reason: 'unsupported_period', detail: lastN[0].trim() };
@@ -103,7 +158,8 @@ export function parsePeriod(tokens: Token[], language: Language): PeriodParse {
   const month = namedMonth(tokens);
   if (month) return { ok: true, spec: month };
 
-  const year = find(tokens, / (?:in|em|en|no|during|durante|for|of|de|del|year|ano|el ano|o ano) ((?:19|20)\d\d) /, true) ?? find(tokens, / ((?:19|20)\d\d) /, true);
+  const year =
+    find(tokens, / (?:in|em|en|no|during|durante|for|of|de|del|year|ano|el ano|o ano) ((?:19|20)\d\d) /, true) ?? find(tokens, / ((?:19|20)\d\d) /, true);
   if (year) return { ok: true, spec: { kind: 'year', year: Number(year[1]) } };
 
   for (const [pattern, kind] of LONE) {
@@ -236,4 +292,3 @@ export function resolvePeriod(spec: PeriodSpec, calendar: Calendar): Resolved {
 function ok(period: Period, spec: PeriodSpec): Resolved {
   return { ok: true, period, spec };
 }
-

@@ -82,7 +82,11 @@ export async function rankingNow(ctx: AnswerContext, intent: Extract<Intent, { k
   const head = w.rankingNowHead(intent.by, w.scope(scopeNames(ctx)));
   const lines = ranking.slice(0, MAX_LISTED).map((r) => w.rankingNowLine(r));
   const interpretation =
-    w.interpretation(intent) + ' ' + w.interpretation({ kind: 'open' }) + (created ? w.createdInPeriodNote(created.spec, created.period) : '') + freshnessNote(ctx, current.source);
+    w.interpretation(intent) +
+    ' ' +
+    w.interpretation({ kind: 'open' }) +
+    (created ? w.createdInPeriodNote(created.spec, created.period) : '') +
+    freshnessNote(ctx, current.source);
   return {
     answer: `${head}\n${lines.join('\n')}\n${interpretation}`,
     value: ranking[0]?.value ?? null,

@@ -150,12 +150,8 @@ export class Words {
 
   scopeNote(filters: ScopeNames): string {
     // A stage names its pipeline.
-    const where = filters.pipelines.length || filters.stages.length
-      ? ''
-      : this.t({ pt: ' Todos os funis.', es: ' Todos los embudos.', en: ' All pipelines.' });
-    const who = filters.users.length
-      ? ''
-      : this.t({ pt: ' Todos os responsáveis.', es: ' Todos los responsables.', en: ' All responsible users.' });
+    const where = filters.pipelines.length || filters.stages.length ? '' : this.t({ pt: ' Todos os funis.', es: ' Todos los embudos.', en: ' All pipelines.' });
+    const who = filters.users.length ? '' : this.t({ pt: ' Todos os responsáveis.', es: ' Todos los responsables.', en: ' All responsible users.' });
     const stage = filters.stages.length
       ? this.t({
           pt: ' Etapa = a etapa em que o lead está agora.',
@@ -213,11 +209,19 @@ export class Words {
     switch (intent.kind) {
       case 'count':
         if (intent.metric === 'new') {
-          return this.t({ pt: 'Contei os leads com data de criação (created_at) no período.', es: 'Conté los leads con fecha de creación (created_at) en el período.', en: 'Counted leads whose creation date (created_at) falls in the period.' });
+          return this.t({
+            pt: 'Contei os leads com data de criação (created_at) no período.',
+            es: 'Conté los leads con fecha de creación (created_at) en el período.',
+            en: 'Counted leads whose creation date (created_at) falls in the period.',
+          });
         }
         if (intent.metric === 'won') return this.t({ pt: `Contei os ${won}.`, es: `Conté los ${won}.`, en: `Counted ${won}.` });
         if (intent.metric === 'lost') return this.t({ pt: `Contei os ${lost}.`, es: `Conté los ${lost}.`, en: `Counted ${lost}.` });
-        return this.t({ pt: `"Fechados" = ganhos + perdidos: ${won}, mais os ${lost}.`, es: `"Cerrados" = ganados + perdidos: ${won}, más los ${lost}.`, en: `"Closed" = won + lost: ${won}, plus ${lost}.` });
+        return this.t({
+          pt: `"Fechados" = ganhos + perdidos: ${won}, mais os ${lost}.`,
+          es: `"Cerrados" = ganados + perdidos: ${won}, más los ${lost}.`,
+          en: `"Closed" = won + lost: ${won}, plus ${lost}.`,
+        });
       case 'summary':
         return this.t({
           pt: `Novos = criados no período; ganhos = ${won}; perdidos = ${lost}; receita = soma dos valores dos ganhos; conversão = ganhos ÷ (ganhos + perdidos).`,
@@ -227,20 +231,40 @@ export class Words {
       case 'revenue':
         return this.t({ pt: `Somei o valor (price) dos ${won}.`, es: `Sumé el valor (price) de los ${won}.`, en: `Summed the price of ${won}.` });
       case 'average':
-        return this.t({ pt: `Receita (soma dos valores dos ${won}) ÷ número desses leads.`, es: `Ingresos (suma de los valores de los ${won}) ÷ número de esos leads.`, en: `Revenue (sum of the prices of ${won}) ÷ their number.` });
+        return this.t({
+          pt: `Receita (soma dos valores dos ${won}) ÷ número desses leads.`,
+          es: `Ingresos (suma de los valores de los ${won}) ÷ número de esos leads.`,
+          en: `Revenue (sum of the prices of ${won}) ÷ their number.`,
+        });
       case 'conversion':
-        return this.t({ pt: `Ganhos ÷ (ganhos + perdidos) × 100, contando os ${won} e os ${lost}.`, es: `Ganados ÷ (ganados + perdidos) × 100, contando los ${won} y los ${lost}.`, en: `Won ÷ (won + lost) × 100, counting ${won} and ${lost}.` });
+        return this.t({
+          pt: `Ganhos ÷ (ganhos + perdidos) × 100, contando os ${won} e os ${lost}.`,
+          es: `Ganados ÷ (ganados + perdidos) × 100, contando los ${won} y los ${lost}.`,
+          en: `Won ÷ (won + lost) × 100, counting ${won} and ${lost}.`,
+        });
       case 'open':
-        return this.t({ pt: 'Leads que não estão em Ganho (142) nem Perdido (143) neste momento.', es: 'Leads que no están en Ganado (142) ni Perdido (143) en este momento.', en: 'Leads not in Closed - won (142) or Closed - lost (143) right now.' });
+        return this.t({
+          pt: 'Leads que não estão em Ganho (142) nem Perdido (143) neste momento.',
+          es: 'Leads que no están en Ganado (142) ni Perdido (143) en este momento.',
+          en: 'Leads not in Closed - won (142) or Closed - lost (143) right now.',
+        });
       case 'total':
-        return this.t({ pt: 'Todos os leads existentes na conta neste momento, em qualquer etapa.', es: 'Todos los leads existentes en la cuenta en este momento, en cualquier etapa.', en: 'Every lead in the account right now, in any stage.' });
+        return this.t({
+          pt: 'Todos os leads existentes na conta neste momento, em qualquer etapa.',
+          es: 'Todos los leads existentes en la cuenta en este momento, en cualquier etapa.',
+          en: 'Every lead in the account right now, in any stage.',
+        });
       case 'stage':
-        return this.t({ pt: 'Leads que estão nesta etapa neste momento (o Kommo não guarda o histórico de etapas aqui).', es: 'Leads que están en esta etapa en este momento (aquí Kommo no guarda el historial de etapas).', en: 'Leads in this stage right now (stage history is not available here).' });
+        return this.t({
+          pt: 'Leads que estão nesta etapa neste momento (o Kommo não guarda o histórico de etapas aqui).',
+          es: 'Leads que están en esta etapa en este momento (aquí Kommo no guarda el historial de etapas).',
+          en: 'Leads in this stage right now (stage history is not available here).',
+        });
       case 'ranking':
         return this.t({
           pt: `Agrupei por ${intent.by === 'user' ? 'responsável pelo lead' : 'funil'} e ordenei por: ${this.rankMetricName(intent.metric)}.`,
           es: `Agrupé por ${intent.by === 'user' ? 'responsable del lead' : 'embudo'} y ordené por: ${this.rankMetricName(intent.metric)}.`,
-          en: `Grouped by ${intent.by === 'user' ? 'the lead\'s responsible user' : 'pipeline'} and sorted by: ${this.rankMetricName(intent.metric)}.`,
+          en: `Grouped by ${intent.by === 'user' ? "the lead's responsible user" : 'pipeline'} and sorted by: ${this.rankMetricName(intent.metric)}.`,
         });
       case 'tasks':
         return this.t({
@@ -272,7 +296,11 @@ export class Words {
           en: `${lead} is in stage ${stage} of pipeline ${pipeline}.`,
         });
       case 'value':
-        return this.t({ pt: `${lead} vale ${this.money(item.price)}.`, es: `${lead} vale ${this.money(item.price)}.`, en: `${lead} is worth ${this.money(item.price)}.` });
+        return this.t({
+          pt: `${lead} vale ${this.money(item.price)}.`,
+          es: `${lead} vale ${this.money(item.price)}.`,
+          en: `${lead} is worth ${this.money(item.price)}.`,
+        });
       case 'responsible':
         return this.t({
           pt: `O responsável pelo lead “${item.name}” (#${item.id}) é ${item.responsible_user_name}.`,
@@ -280,11 +308,23 @@ export class Words {
           en: `The responsible user of lead “${item.name}” (#${item.id}) is ${item.responsible_user_name}.`,
         });
       case 'created':
-        return this.t({ pt: `${lead} foi criado em ${day(item.created_at)}.`, es: `${lead} se creó el ${day(item.created_at)}.`, en: `${lead} was created on ${day(item.created_at)}.` });
+        return this.t({
+          pt: `${lead} foi criado em ${day(item.created_at)}.`,
+          es: `${lead} se creó el ${day(item.created_at)}.`,
+          en: `${lead} was created on ${day(item.created_at)}.`,
+        });
       case 'closed':
         return item.closed_at
-          ? this.t({ pt: `${lead} foi fechado em ${day(item.closed_at)} (etapa ${stage}).`, es: `${lead} se cerró el ${day(item.closed_at)} (etapa ${stage}).`, en: `${lead} was closed on ${day(item.closed_at)} (stage ${stage}).` })
-          : this.t({ pt: `${lead} ainda não foi fechado: está na etapa ${stage}.`, es: `${lead} aún no se cerró: está en la etapa ${stage}.`, en: `${lead} is not closed yet: it is in stage ${stage}.` });
+          ? this.t({
+              pt: `${lead} foi fechado em ${day(item.closed_at)} (etapa ${stage}).`,
+              es: `${lead} se cerró el ${day(item.closed_at)} (etapa ${stage}).`,
+              en: `${lead} was closed on ${day(item.closed_at)} (stage ${stage}).`,
+            })
+          : this.t({
+              pt: `${lead} ainda não foi fechado: está na etapa ${stage}.`,
+              es: `${lead} aún no se cerró: está en la etapa ${stage}.`,
+              en: `${lead} is not closed yet: it is in stage ${stage}.`,
+            });
     }
   }
 
@@ -506,7 +546,11 @@ export class Words {
   taskCount(which: 'open' | 'overdue' | 'both', open: number, overdue: number, scope: string): string {
     switch (which) {
       case 'overdue':
-        return this.t({ pt: `Tarefas atrasadas${scope}: ${this.number(overdue)}.`, es: `Tareas vencidas${scope}: ${this.number(overdue)}.`, en: `Overdue tasks${scope}: ${this.number(overdue)}.` });
+        return this.t({
+          pt: `Tarefas atrasadas${scope}: ${this.number(overdue)}.`,
+          es: `Tareas vencidas${scope}: ${this.number(overdue)}.`,
+          en: `Overdue tasks${scope}: ${this.number(overdue)}.`,
+        });
       case 'open':
         return this.t({
           pt: `Tarefas em aberto${scope}: ${this.number(open)} (${this.number(overdue)} atrasadas).`,

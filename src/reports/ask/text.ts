@@ -19,10 +19,7 @@ export interface Token {
 }
 
 export function normalizeWord(word: string): string {
-  return word
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase();
+  return word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
 const EDGE_PUNCT = /^[\s"'“”‘’«»¿¡(){}[\],;:!?.…]+|[\s"'“”‘’«»¿¡(){}[\],;:!?.…]+$/gu;
@@ -88,12 +85,7 @@ export class View {
  * Finds a pattern in the unmasked text (the first match `accept` agrees to); masks its tokens when
  * asked. Patterns are written with spaces around words, as the text is space-padded.
  */
-export function find(
-  tokens: Token[],
-  pattern: RegExp,
-  mask = false,
-  accept: (m: RegExpExecArray) => boolean = () => true,
-): RegExpExecArray | undefined {
+export function find(tokens: Token[], pattern: RegExp, mask = false, accept: (m: RegExpExecArray) => boolean = () => true): RegExpExecArray | undefined {
   const view = new View(tokens);
   const re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
   for (let m = re.exec(view.text); m; m = re.exec(view.text)) {

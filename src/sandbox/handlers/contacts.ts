@@ -1,17 +1,5 @@
 import { findById, linkedIds, type Contact, type CrmRecord, type CustomField } from '../store.js';
-import {
-  child,
-  inRange,
-  intSet,
-  rangeFilter,
-  readOrder,
-  searchText,
-  sortByOrder,
-  stringSet,
-  withSet,
-  type QueryObject,
-  type Range,
-} from '../query.js';
+import { child, inRange, intSet, rangeFilter, readOrder, searchText, sortByOrder, stringSet, withSet, type QueryObject, type Range } from '../query.js';
 import { hal, noContent, type Reply } from '../responses.js';
 import { idParam, links, type RequestContext } from './context.js';
 import { isReply, pagedReply, readPaging } from './paging.js';
@@ -73,9 +61,7 @@ function renderContact(ctx: RequestContext, contact: Contact, leadIds: Map<numbe
     _embedded: {
       tags: _embedded.tags,
       companies: _embedded.companies.map((c) => ({ id: c.id, _links: links(ctx, `/api/v4/companies/${c.id}`) })),
-      ...(leadIds
-        ? { leads: (leadIds.get(contact.id) ?? []).map((id) => ({ id, _links: links(ctx, `/api/v4/leads/${id}`) })) }
-        : {}),
+      ...(leadIds ? { leads: (leadIds.get(contact.id) ?? []).map((id) => ({ id, _links: links(ctx, `/api/v4/leads/${id}`) })) } : {}),
     },
   };
 }

@@ -136,12 +136,7 @@ interface LeadInput {
   companies?: EntityRef[];
 }
 
-function readLinks(
-  ctx: RequestContext,
-  checks: FieldChecks,
-  embedded: JsonObject,
-  key: 'contacts' | 'companies',
-): EntityRef[] | undefined {
+function readLinks(ctx: RequestContext, checks: FieldChecks, embedded: JsonObject, key: 'contacts' | 'companies'): EntityRef[] | undefined {
   const list = embedded[key];
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) {
@@ -238,7 +233,7 @@ function applyLeadInput(ctx: RequestContext, lead: Lead, input: LeadInput): void
   else if (pipeline && !findById(pipeline._embedded.statuses, lead.status_id)) lead.status_id = defaultStatus(pipeline).id;
 
   if (lead.status_id !== previousStatus) {
-    lead.closed_at = isClosedStatus(lead.status_id) ? input.closed_at ?? ctx.now : null;
+    lead.closed_at = isClosedStatus(lead.status_id) ? (input.closed_at ?? ctx.now) : null;
     if (lead.status_id !== LOST_STATUS_ID) lead.loss_reason_id = null;
   } else if (input.closed_at !== undefined && isClosedStatus(lead.status_id)) {
     lead.closed_at = input.closed_at;
@@ -278,7 +273,7 @@ export function createLeads(ctx: RequestContext): Reply {
       updated_by: ctx.user.id,
       created_at: createdAt,
       updated_at: Math.max(createdAt, ctx.now),
-      closed_at: isClosedStatus(statusId) ? input.closed_at ?? ctx.now : null,
+      closed_at: isClosedStatus(statusId) ? (input.closed_at ?? ctx.now) : null,
       closest_task_at: null,
       is_deleted: false,
       custom_fields_values: null,

@@ -5,17 +5,7 @@ import { ValidationErrors, isObject, readBatch } from '../validation.js';
 import { idParam, links, type RequestContext } from './context.js';
 import { isReply, pagedReply, readPaging } from './paging.js';
 
-const NOTE_TYPES = [
-  'common',
-  'call_in',
-  'call_out',
-  'service_message',
-  'extended_service_message',
-  'geolocation',
-  'sms_in',
-  'sms_out',
-  'attachment',
-] as const;
+const NOTE_TYPES = ['common', 'call_in', 'call_out', 'service_message', 'extended_service_message', 'geolocation', 'sms_in', 'sms_out', 'attachment'] as const;
 /** Note types whose `params.text` is mandatory. */
 const TEXT_NOTE_TYPES: readonly string[] = ['common', 'service_message', 'extended_service_message', 'geolocation', 'sms_in', 'sms_out'];
 
