@@ -210,6 +210,8 @@ export class PolicyMiddleware {
       const context = this.gatedContext(policy, tool, env);
       // A tool whose results show other tools' data is refused before any request when one is kept from the caller.
       if (tool.showsDataOf) context.mayShowDataOf(tool.showsDataOf);
+      // A write leaves only once the audit holds a line for it, so an audit that fails refuses it before Kommo.
+      if (tool.kind !== 'read') this.writeAhead(tool, env.scope, record);
       reachedRun = true;
       const data = await this.attempts.run(record.attempts, () => tool.run(record.args!, context));
       result = toSuccessResult(data, tool.peopleText === true);
@@ -487,6 +489,21 @@ export class PolicyMiddleware {
     if (this.auditFailing) {
       this.auditFailing = false;
       this.logger.info('audit log writable again; write and execute calls go through');
+    }
+  }
+
+  /** The `sending` line of a write or execute call, written before its first Kommo request. */
+  private writeAhead(tool: AnyTool, scope: CallScope, record: CallRecord): void {
+    this.writeLine({
+      ...this.baseRecord(tool, scope, record),
+      code: 'sending',
+      event: 'sending',
+      kommoRequests: record.summaryAttempts.length,
+      durationMs: 0,
+    });
+    if (this.auditFailing) {
+      record.decision = 'audit_unavailable';
+      throw new AuditUnavailable(tool.name);
     }
   }
 

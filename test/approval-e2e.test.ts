@@ -128,8 +128,8 @@ describe('approval through MCP elicitation', () => {
     ]);
     assert.equal(schema.properties.decision!.enumNames, undefined);
 
-    // proposed → approved → the executed call's own line, all with one argument hash.
-    assert.deepEqual(events(audit), ['proposed', 'approved', 'result:ok']);
+    // proposed → approved → sending (before the write) → the executed call's own line, all with one argument hash.
+    assert.deepEqual(events(audit), ['proposed', 'approved', 'sending', 'result:ok']);
     const hash = audit[0]!.argsSha256;
     assert.ok(audit.every((r) => r.argsSha256 === hash));
     assert.ok(!message.includes(hash.slice(0, 12)) && !/Reference|audit/.test(message), 'no internal reference in what the person reads');

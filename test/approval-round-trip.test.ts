@@ -104,7 +104,7 @@ describe('approval on 2026-07-28 (input_required)', () => {
     );
     assert.deepEqual(
       audit.map((r) => r.event ?? `result:${r.code}`),
-      ['proposed', 'result:input_required', 'approved', 'result:ok'],
+      ['proposed', 'result:input_required', 'approved', 'sending', 'result:ok'],
     );
     assert.ok(audit.every((r) => r.grant === 'alice'));
   });

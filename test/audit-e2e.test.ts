@@ -185,6 +185,22 @@ describe('when the audit cannot be written', () => {
     assert.equal(written.at(-1)!.tool, 'create_lead');
   });
 
+  test('the first write after the audit breaks is refused too: its sending line fails before any Kommo request', async () => {
+    const middleware = new PolicyMiddleware({
+      policy: compilePolicy({ version: '1', default: 'allow' }, toolArguments),
+      audit: {
+        write: () => {
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        },
+        close: () => {},
+      },
+    });
+    const h = await start({ middleware });
+    const refused = await h.callJson('create_lead', { name: 'Never unaudited' });
+    assert.equal(refused.body.error, 'audit_unavailable');
+    assert.deepEqual(h.requests(), [], 'no request reached Kommo');
+  });
+
   test('a served process whose KOMMO_AUDIT_LOG is a full device refuses writes and keeps serving reads, with one stderr line', async () => {
     const server = await spawnServer(['--sandbox'], { KOMMO_AUDIT_LOG: '/dev/full' });
     try {

@@ -431,6 +431,7 @@ describe('dry run, audit, fail closed', () => {
         ['get_account', 'deny', 'default', 'ok', 'dry_run'],
         ['get_lead', 'allow', 'tools.get_lead', 'ok', 'dry_run'],
         ['get_lead', 'rate_limited', 'tools.get_lead.limits[0]', 'ok', 'dry_run'],
+        ['run_salesbot', 'approval', 'tools.run_salesbot.action', 'sending', 'dry_run'],
         ['run_salesbot', 'approval', 'tools.run_salesbot.action', 'ok', 'dry_run'],
       ],
     );
@@ -443,8 +444,17 @@ describe('dry run, audit, fail closed', () => {
     await h.callJson('create_lead', { name: 'Secret Customer Ltda', price: 777 });
     await h.callJson('get_users');
     await h.callJson('get_lead', { id: 'x' });
-    assert.equal(audit.length, 3);
-    const [created, hidden, invalid] = audit as [AuditRecord, AuditRecord, AuditRecord];
+    // The write's `sending` line (written before its request) comes first.
+    assert.deepEqual(
+      audit.map((r) => [r.tool, r.code]),
+      [
+        ['create_lead', 'sending'],
+        ['create_lead', 'ok'],
+        ['get_users', 'policy_denied'],
+        ['get_lead', 'invalid_arguments'],
+      ],
+    );
+    const [, created, hidden, invalid] = audit as [AuditRecord, AuditRecord, AuditRecord, AuditRecord];
     assert.deepEqual(created.argKeys, ['name', 'price']);
     assert.match(created.argsSha256, /^[0-9a-f]{64}$/);
     assert.equal(created.decision, 'allow');
