@@ -5,35 +5,25 @@
  * written no write or execute goes out (reads go on).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { z } from 'zod';
 import type { ElicitResult } from '@modelcontextprotocol/client';
 import { argsSha256, type AuditRecord } from '../policy/audit.js';
 import { compilePolicy } from '../policy/compile.js';
 import { PolicyMiddleware } from '../policy/middleware.js';
 import { createLogger } from '../src/log.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { Sandbox } from '../src/sandbox/index.js';
 import { defineTool } from '../tools/define.js';
 import { catalogue, toolArguments } from '../tools/index.js';
-import { startHarness, spawnServer, parseText, type Harness, type HarnessOptions } from './harness.js';
+import { harnessPool, spawnServer, parseText } from './harness.js';
 
 let sandbox: Sandbox;
-const open: Harness[] = [];
-
-before(async () => {
-  sandbox = await startSandbox({ rps: 0, leads: 30 });
-});
-after(async () => {
-  for (const h of open) await h.close();
-  await sandbox.close();
-});
-
-async function start(options: HarnessOptions): Promise<Harness> {
-  const h = await startHarness({ sharedSandbox: sandbox, ...options });
-  open.push(h);
-  h.resetLog();
-  return h;
-}
+const start = harnessPool(
+  (s) => {
+    sandbox = s;
+  },
+  { leads: 30 },
+);
 
 const lead = () => sandbox.store.leads.find((l) => !l.is_deleted && l.status_id !== 142 && l.status_id !== 143)!;
 

@@ -3,25 +3,18 @@
  * tool the policy keeps from the caller are refused, naming that tool. Through the official Client.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { startHarness, type Harness } from './harness.js';
+import { describe, test } from 'node:test';
+import type { Sandbox } from '../src/sandbox/index.js';
+import { harnessPool, type Harness } from './harness.js';
 
 let sandbox: Sandbox;
-const open: Harness[] = [];
-before(async () => {
-  sandbox = await startSandbox({ rps: 0, leads: 40 });
-});
-after(async () => {
-  for (const h of open) await h.close();
-  await sandbox.close();
-});
-
-async function start(policy: object): Promise<Harness> {
-  const h = await startHarness({ sharedSandbox: sandbox, policy });
-  open.push(h);
-  return h;
-}
+const startServer = harnessPool(
+  (s) => {
+    sandbox = s;
+  },
+  { leads: 40 },
+);
+const start = (policy: object): Promise<Harness> => startServer({ policy });
 
 const HIDDEN_PEOPLE = { version: '1', default: 'allow', hide: ['get_contacts', 'get_companies', 'get_users'] };
 
