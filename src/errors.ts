@@ -101,6 +101,20 @@ export class CallCancelled extends ToolError {
   }
 }
 
+/**
+ * Code the server loads on first use (the reports) failed to load: the installation is incomplete or
+ * damaged. Nothing was asked of Kommo; the cause (which file) goes to the server log, not to the agent.
+ */
+export class CodeUnavailable extends ToolError {
+  constructor(part: string) {
+    super(
+      'internal_error',
+      `The call was not made because the server's ${part} code failed to load; its installation looks incomplete: tell the user to reinstall kommo-mcp (the server log names the file).`,
+      { reason: 'code_unavailable', part },
+    );
+  }
+}
+
 export interface FieldIssue {
   path: string;
   message: string;

@@ -14,7 +14,7 @@ import { createLogger, redactSecrets } from './log.js';
 import { screenedLines } from './protocol-guard.js';
 import { addGrant, grantForAuthorization, loadGrants, LOCAL_GRANT, STDIO_GRANT } from './grants.js';
 import { createServer, SERVER_NAME, SERVER_VERSION, type CreatedServer } from './server.js';
-import { ReportServices } from './reports/services.js';
+import { reportsOnFirstUse } from './on-first-use.js';
 import { kommoAttempts } from '../policy/attempts.js';
 import { fileAudit, loggerAudit } from '../policy/audit.js';
 import { ApprovalStates, MIN_STATE_KEY_BYTES } from '../policy/approval-state.js';
@@ -130,8 +130,9 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   const limiter = new Limiter({ store: counters });
   const middlewareFor = (holder: PolicyStore): PolicyMiddleware => new PolicyMiddleware({ policy: holder, limiter, audit, logger, secrets });
   const middleware = middlewareFor(policy);
-  // One set of report caches for the whole process, shared by every session.
-  const reports = new ReportServices(kommo, reference);
+  // One set of report caches for the whole process, shared by every session; it and the report code
+  // load with the first report call, not at start-up.
+  const reports = reportsOnFirstUse(kommo, reference, logger);
   // 2026-07-28 approvals: states sealed with one key per deployment, single-use markers in the counter store.
   if (!config.stateKey && config.http) {
     logger.warn(

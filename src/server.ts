@@ -21,12 +21,12 @@ import {
 import type { KommoApi } from './kommo/api.js';
 import type { ReferenceData } from './kommo/reference.js';
 import type { Logger } from './log.js';
-import { ReportServices } from './reports/services.js';
 import { annotationsFor, toolJsonSchema, type AnyTool } from '../tools/define.js';
 import { catalogue } from '../tools/index.js';
 import { APPROVAL_INPUT } from '../policy/approval-round-trip.js';
 import type { ApprovalClaims, ApprovalStates } from '../policy/approval-state.js';
 import type { CallEnv, CallScope, Elicit, PolicyMiddleware } from '../policy/middleware.js';
+import { reportsOnFirstUse, type ReportsOnFirstUse } from './on-first-use.js';
 import { PromptCatalogue } from './prompts.js';
 import { argumentsAsSent } from './protocol-guard.js';
 import { ResourceCatalogue } from './resources.js';
@@ -45,8 +45,11 @@ export interface ServerDeps {
   grant?: string;
   tools?: readonly AnyTool[];
   now?: () => number;
-  /** Report caches shared by every session of the process; created here when not given. */
-  reports?: ReportServices;
+  /**
+   * Report caches shared by every session of the process, created on first use; when not given, this
+   * instance makes its own (also on first use).
+   */
+  reports?: ReportsOnFirstUse;
   /**
    * The protocol era this instance serves (the serving entries build one instance per connection
    * or per request and say which). 2025-era clients are asked for approval with a nested
@@ -80,7 +83,7 @@ export function createServer(deps: ServerDeps): CreatedServer {
   const byName = new Map(tools.map((t) => [t.name, t]));
   const now = deps.now ?? Date.now;
   const grant = deps.grant ?? 'stdio';
-  const reports = deps.reports ?? new ReportServices(deps.kommo, deps.reference, { now });
+  const reports = deps.reports ?? reportsOnFirstUse(deps.kommo, deps.reference, deps.logger, { now });
   const resourceCatalogue = new ResourceCatalogue(tools);
   const promptCatalogue = new PromptCatalogue(tools);
   const mcp = new McpServer(

@@ -8,7 +8,7 @@ import { KommoNotFound } from '../src/errors.js';
 import type { KommoApi } from '../src/kommo/api.js';
 import { fakeKommoApi } from './fake-kommo.js';
 import { ReferenceData, type ReferenceDataOptions } from '../src/kommo/reference.js';
-import { ReportServices } from '../src/reports/services.js';
+import { reportsOnFirstUse } from '../src/on-first-use.js';
 import type { Account, Company, Contact, Lead, LossReason, Pipeline, User } from '../src/kommo/types.js';
 import { silentLogger } from '../src/log.js';
 import type { ApprovalEvent, ApprovalRequest } from '../policy/approval.js';
@@ -114,7 +114,7 @@ export function toolContext(kommo: KommoApi, signal: AbortSignal = new AbortCont
   return {
     kommo,
     reference,
-    reports: new ReportServices(kommo, reference),
+    reports: reportsOnFirstUse(kommo, reference, silentLogger),
     signal,
     log: silentLogger,
     now: Date.now,

@@ -17,6 +17,7 @@ import { Pacer } from '../src/kommo/pacer.js';
 import { ReferenceData } from '../src/kommo/reference.js';
 import type { AccountLanguage } from '../src/kommo/types.js';
 import { silentLogger, type Logger } from '../src/log.js';
+import type { ReportsOnFirstUse } from '../src/on-first-use.js';
 import { startSandbox, type Sandbox, type SandboxOptions, type SandboxRequest } from '../src/sandbox/index.js';
 import { createServer, type CreatedServer } from '../src/server.js';
 import { ReportServices, type ReportServicesOptions } from '../src/reports/services.js';
@@ -130,6 +131,11 @@ export function sharedServices(
   return { kommo, reference, reports };
 }
 
+/** The server's handle on report services a test made itself (to inspect or clear their caches). */
+export function reportsMade(reports: ReportServices): ReportsOnFirstUse {
+  return () => Promise.resolve(reports);
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sandbox = options.sharedSandbox ?? (await startSandbox({ rps: 0, ...options.sandbox }));
   const logger = options.logger ?? silentLogger;
@@ -145,7 +151,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const instance = createServer({
         kommo,
         reference,
-        reports,
+        reports: reportsMade(reports),
         middleware,
         logger,
         era,

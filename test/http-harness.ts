@@ -17,7 +17,7 @@ import { ApprovalStates } from '../policy/approval-state.js';
 import type { AuditRecord } from '../policy/audit.js';
 import { Limiter } from '../policy/limiter.js';
 import type { PolicyMiddleware } from '../policy/middleware.js';
-import { ENTRY, eraOptions, harnessMiddleware, sharedServices, type Era, type HarnessOptions } from './harness.js';
+import { ENTRY, eraOptions, harnessMiddleware, reportsMade, sharedServices, type Era, type HarnessOptions } from './harness.js';
 
 export interface HttpHarnessOptions extends Pick<HarnessOptions, 'policy' | 'now' | 'client'> {
   sandbox: Sandbox;
@@ -63,6 +63,7 @@ export async function startHttpHarness(options: HttpHarnessOptions): Promise<Htt
     build: ({ era, grant }) =>
       createServer({
         ...services,
+        reports: reportsMade(services.reports),
         middleware: perGrant.get(grant) ?? main,
         logger: silentLogger,
         era,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { askKommo } from '../src/reports/ask/answer.js';
+import { loadCode } from '../src/on-first-use.js';
 import { defineTool } from './define.js';
 
 export default defineTool({
@@ -15,5 +15,9 @@ export default defineTool({
       question: z.string().trim().min(1).max(500).describe('E.g. "Quantos leads ganhamos em março?"'),
     })
     .strict(),
-  run: ({ question }, ctx) => askKommo(ctx.reports, ctx, question),
+  // The question parser and the report code load on the first call, not at start-up.
+  async run({ question }, ctx) {
+    const { askKommo } = await loadCode('report', ctx.log, () => import('../src/reports/ask/answer.js'));
+    return askKommo(await ctx.reports(), ctx, question);
+  },
 });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { KommoApi } from '../src/kommo/api.js';
 import type { ReferenceData } from '../src/kommo/reference.js';
 import type { Logger } from '../src/log.js';
-import type { ReportServices } from '../src/reports/services.js';
+import type { ReportsOnFirstUse } from '../src/on-first-use.js';
 
 export type ToolKind = 'read' | 'write' | 'execute';
 
@@ -25,9 +25,10 @@ export interface ToolContext {
   progress: (progress: number, total?: number, message?: string) => Promise<void>;
   /**
    * Process-wide report state (period cache, incremental copies of leads and tasks) used by
-   * get_sales_report, get_dashboard and ask_kommo; shared by every session of the process.
+   * get_sales_report, get_dashboard and ask_kommo; created by the first call that asks for it, then
+   * shared by every session of the process.
    */
-  reports: ReportServices;
+  reports: ReportsOnFirstUse;
   /**
    * Refuses (policy_denied, naming the tool) when the policy hides or denies any of these tools for
    * this caller: an answer built from a tool's data may not reach an agent that tool is kept from.

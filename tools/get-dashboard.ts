@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dashboard } from '../src/reports/dashboard.js';
+import { loadCode } from '../src/on-first-use.js';
 import { defineTool } from './define.js';
 
 export default defineTool({
@@ -11,5 +11,9 @@ export default defineTool({
   showsDataOf: ['get_leads', 'get_users', 'get_pipelines'],
   peopleText: true,
   input: z.object({}).strict(),
-  run: (_args, ctx) => dashboard(ctx.reports, ctx),
+  // The report code loads on the first call, not at start-up.
+  async run(_args, ctx) {
+    const { dashboard } = await loadCode('report', ctx.log, () => import('../src/reports/dashboard.js'));
+    return dashboard(await ctx.reports(), ctx);
+  },
 });

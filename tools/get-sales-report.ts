@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidArguments } from '../src/errors.js';
-import { compareDates, parseDate, type LocalDate } from '../src/reports/period.js';
-import { salesReport } from '../src/reports/sales-report.js';
+import { loadCode } from '../src/on-first-use.js';
+import type { LocalDate } from '../src/reports/period.js';
 import { defineTool } from './define.js';
 import { isoDate } from './schemas.js';
 
@@ -25,7 +25,11 @@ export default defineTool({
         ctx.addIssue({ code: 'custom', path: ['days'], message: 'days replaces dateFrom/dateTo: give either days or dates, not both.' });
       }
     }),
+  // The report code (date parsing included) loads on the first call, not at start-up.
   async run({ dateFrom, dateTo, days }, ctx) {
+    const [{ salesReport }, { compareDates, parseDate }] = await loadCode('report', ctx.log, () =>
+      Promise.all([import('../src/reports/sales-report.js'), import('../src/reports/period.js')]),
+    );
     const from = dateFrom === undefined ? undefined : parseDate(dateFrom);
     const to = dateTo === undefined ? undefined : parseDate(dateTo);
     if (from && to && compareDates(from, to) > 0) {
@@ -34,7 +38,7 @@ export default defineTool({
         { path: 'dateTo', message: `${dateTo} is before dateFrom ${dateFrom}` },
       ]);
     }
-    return salesReport(ctx.reports, ctx, (calendar) => {
+    return salesReport(await ctx.reports(), ctx, (calendar) => {
       if (days !== undefined) return calendar.lastDays(days);
       if (!from && !to) return calendar.thisMonth();
       const end: LocalDate = to ?? (compareDates(from!, calendar.today) > 0 ? from! : calendar.today);
