@@ -124,9 +124,11 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   // Counters (and approval markers) in memory, or on Redis shared by every replica; one limiter for
   // the whole process: `grant` and `global` budgets span every session and grant.
   const counters = await createCounterStore({ maxKeys: config.limiterMaxKeys, ...(config.redis && { redis: config.redis }) }, logger);
-  if (counters.whenReady && !(await counters.whenReady(REDIS_STARTUP_WAIT_MS))) {
-    logger.warn('Redis is not reachable yet; calls with rate limits follow KOMMO_REDIS_FAIL until it is', { fail: config.redis?.fail });
-  }
+  // Not awaited: the transport connects at once (tools/list needs no counter), and a call that needs
+  // one waits for the store's first connection itself, as briefly.
+  void counters.whenReady?.(REDIS_STARTUP_WAIT_MS).then((ready) => {
+    if (!ready) logger.warn('Redis is not reachable yet; calls with rate limits follow KOMMO_REDIS_FAIL until it is', { fail: config.redis?.fail });
+  });
   const limiter = new Limiter({ store: counters });
   const middlewareFor = (holder: PolicyStore): PolicyMiddleware => new PolicyMiddleware({ policy: holder, limiter, audit, logger, secrets });
   const middleware = middlewareFor(policy);
@@ -224,7 +226,7 @@ async function serve(config: Config, settings: { file?: string; fromFile: string
   });
 }
 
-/** How long startup waits for Redis before serving anyway (calls then follow KOMMO_REDIS_FAIL). */
+/** How long after start an unreachable Redis is reported in the log (calls follow KOMMO_REDIS_FAIL meanwhile). */
 const REDIS_STARTUP_WAIT_MS = 2000;
 
 /** The password of a Redis URL, as the client sends it (never to be logged). */

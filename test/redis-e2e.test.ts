@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,5 +190,32 @@ describe('approval states shared through Redis', () => {
     assert.equal(refusal.error, 'approval_required');
     assert.equal(refusal.reason, 'replayed');
     assert.equal(writes() - before, 1, 'one approval, one write, whichever replica the replay reaches');
+  });
+});
+
+/** A loopback port nothing listens on (the OS chose it, then it was freed): connections are refused. */
+async function refusedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((listening) => probe.listen(0, '127.0.0.1', listening));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((closed) => probe.close(closed));
+  return port;
+}
+
+describe('start-up with Redis unreachable', () => {
+  it('the transport connects without waiting for Redis: tools/list is answered before the "not reachable yet" line; a limited call still fails closed with no request', async () => {
+    const server = await spawnServer(['--policy', EXAMPLE_POLICY], {
+      KOMMO_BASE_URL: sandbox.url,
+      KOMMO_ACCESS_TOKEN: sandbox.token,
+      KOMMO_REDIS_URL: `redis://127.0.0.1:${await refusedPort()}`,
+    });
+    running.push(server.close);
+    const { tools } = await server.client.listTools();
+    assert.ok(tools.some((t) => t.name === 'run_salesbot'));
+    assert.doesNotMatch(server.stderr(), /Redis is not reachable yet/);
+    const before = botRuns();
+    assert.equal(codes([await runSalesbot(server)])[0], 'limiter_unavailable');
+    assert.equal(botRuns(), before);
+    await until(() => /Redis is not reachable yet/.test(server.stderr()), 'the log says Redis is not reachable yet');
   });
 });
