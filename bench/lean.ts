@@ -6,8 +6,9 @@
  *   - get_leads(limit=50) text bytes, beside the original's answer to the same call: Kommo's HAL body
  *     for GET /api/v4/leads?limit=50&page=1, pretty-printed as the original returned it (goal ≤ 0.30×);
  *   - the first get_dashboard on a 100,000-lead account at Kommo's 7 requests/second: requests and
- *     time until it answers, and the background counts after it, beside the original's crawl of every
- *     lead and task (counted here without pacing; its time at 7 rps is requests / 7) (goal ≤ 60);
+ *     time until it answers, plus the background counts it starts, beside the original's crawl of every
+ *     lead and task (counted here without pacing; its time at 7 rps is requests / 7) (goal ≤ 60 for
+ *     the two together);
  *   - a month report on an account with 10 pipelines, beside ceil(matching leads / 250) + 10 and beside
  *     the per-pipeline won/lost streams this server used before (counted without pacing).
  */
@@ -92,6 +93,8 @@ async function dashboard(): Promise<void> {
     let ms = 0;
     let backgroundMs = 0;
     let status = '';
+    let since = '';
+    let wonPages = 0;
     try {
       const before = sandbox.requests.length;
       const started = performance.now();
@@ -102,16 +105,20 @@ async function dashboard(): Promise<void> {
       await h.reports.accountFigures.idle();
       backgroundMs = performance.now() - started;
       background = sandbox.requests.length - before - answered;
+      const lastMonth = (body['last_month'] as Record<string, unknown>)['start_unix'];
+      since = String((body['last_month'] as Record<string, unknown>)['from']);
+      wonPages = sandbox.requests.slice(before).filter((r) => r.path === '/api/v4/leads' && r.query['filter[closed_at][from]'] === String(lastMonth)).length;
     } finally {
       await h.close();
     }
     sandbox.clearRequests();
     const crawl = await sandboxUnpaced(sandbox, crawlRequests);
+    const total = answered + background;
     out(
-      `first get_dashboard, 100,000 leads  ours ${answered} requests, answered in ${(ms / 1000).toFixed(1)} s (account counts: ${status})   ` +
-        `original ${crawl} requests (${(crawl / RPS).toFixed(1)} s at ${RPS} rps)   goal ≤ 60: ${verdict(answered <= 60)}\n` +
-        `  then in the background: ${background} requests for all/open leads and tasks, all figures ready ${(backgroundMs / 1000).toFixed(1)} s after the call ` +
-        `(${answered + background} requests in all)\n`,
+      `first get_dashboard, 100,000 leads  ours ${total} requests in all: ${answered} before it answered in ${(ms / 1000).toFixed(1)} s ` +
+        `(account counts: ${status}) + ${background} in the background, all figures ready ${(backgroundMs / 1000).toFixed(1)} s after the call   ` +
+        `original ${crawl} requests (${(crawl / RPS).toFixed(1)} s at ${RPS} rps)   goal ≤ 60 in all: ${verdict(total <= 60)}\n` +
+        `  of which ${wonPages} page(s) of leads won since ${since} (revenue needs their prices; this grows through the month)\n`,
     );
   } finally {
     await sandbox.close();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from '../src/kommo/api.js';
 import type { Query } from '../src/kommo/query.js';
-import { countBelow, countList, PAGE } from '../src/reports/count.js';
+import { countBelow, countList, countListKeepingOnePage, MAX_GUIDED, PAGE } from '../src/reports/count.js';
 
 function pagedList(values: number[]): { list: (query: Query) => Promise<Page<unknown>>; pages: number[] } {
   const pages: number[] = [];
@@ -18,6 +18,7 @@ function pagedList(values: number[]): { list: (query: Query) => Promise<Page<unk
       assert.equal(query['limit'], PAGE);
       pages.push(page);
       const items = values.slice((page - 1) * PAGE, page * PAGE).map((v) => ({ value: v }));
+      // Kommo answers an empty page with 204: no items.
       return { items, page, hasNext: page * PAGE < values.length };
     },
   };
@@ -73,4 +74,62 @@ test('every probe is reported, and a cancelled call stops probing', async () => 
     /cancel/i.test(err.message),
   );
   assert.equal(stopping.pages.length, 1);
+});
+
+/** Blind search's bound for a list of n items (doubling, then halving). */
+const blindBound = (n: number): number => 2 * Math.ceil(Math.log2(Math.max(1, Math.ceil(n / PAGE)) + 1)) + 1;
+
+/** Sorted values with the shapes accounts have: steady, growing, a burst (an import), a list that stopped long ago. */
+const NOW = 1_800_000_000;
+const shapes: Record<string, (n: number) => number[]> = {
+  steady: (n) => range(n).map((i) => NOW - (n - i) * 600),
+  growing: (n) => range(n).map((i) => Math.floor(NOW - 5 * 365 * 86_400 * (1 - Math.sqrt((i + 1) / n)))),
+  import: (n) => range(n).map((i) => (i < n / 2 ? 1_700_000_000 : NOW - (n - i) * 60)),
+  'stopped long ago': (n) => range(n).map((i) => 1_600_000_000 + i * 60),
+  'one instant': (n) => range(n).map(() => NOW - 86_400),
+};
+
+test('sorted lists: exact counts whatever the shape of the values, never more than MAX_GUIDED probes over a blind search', async () => {
+  for (const [shape, make] of Object.entries(shapes)) {
+    for (const n of [0, 1, 250, 251, 4_999, 5_000, 37_777, 100_000]) {
+      const fake = pagedList(make(n));
+      const count = await countList({ list: fake.list, query: {}, signal, sortedBy: { field: 'value', endsNear: NOW } });
+      assert.equal(count, n, `${shape}, ${n}`);
+      assert.ok(fake.pages.length <= blindBound(n) + MAX_GUIDED, `${shape}, ${n}: ${fake.pages.length} requests`);
+      const bounded = pagedList(make(n));
+      assert.equal(await countList({ list: bounded.list, query: {}, signal, atMost: 2 * n + 3, sortedBy: { field: 'value', endsNear: NOW } }), n);
+    }
+  }
+});
+
+test('sorted lists: a growing account of 100,000 costs 5 requests instead of 14, a steady one 3', async () => {
+  const growing = pagedList(shapes['growing']!(100_000));
+  assert.equal(await countList({ list: growing.list, query: {}, signal, sortedBy: { field: 'value', endsNear: NOW } }), 100_000);
+  assert.ok(growing.pages.length <= 5, growing.pages.join(','));
+  const steady = pagedList(shapes['steady']!(100_000));
+  assert.equal(await countList({ list: steady.list, query: {}, signal, sortedBy: { field: 'value', endsNear: NOW } }), 100_000);
+  assert.ok(steady.pages.length <= 3, steady.pages.join(','));
+});
+
+test('countBelow follows the values too: a threshold in 40,000 sorted values in a few requests', async () => {
+  const values = shapes['growing']!(40_000);
+  for (const threshold of [values[0]! - 1, values[12_345]!, values[39_999]!, NOW + 1]) {
+    const fake = pagedList(values);
+    assert.equal(await countBelow({ list: fake.list, query: {}, signal }, 'value', threshold), values.filter((v) => v < threshold).length);
+    assert.ok(fake.pages.length <= 6, `below ${threshold}: ${fake.pages.join(',')}`);
+  }
+});
+
+test('a list that fits one page is counted and handed back in one request; a longer one only counted', async () => {
+  const small = pagedList(range(250));
+  const one = await countListKeepingOnePage({ list: small.list, query: {}, signal });
+  assert.equal(one.count, 250);
+  assert.deepEqual(
+    one.items,
+    range(250).map((v) => ({ value: v })),
+  );
+  assert.deepEqual(small.pages, [1]);
+  const big = pagedList(range(251));
+  const two = await countListKeepingOnePage({ list: big.list, query: {}, signal });
+  assert.deepEqual([two.count, two.items], [251, undefined]);
 });

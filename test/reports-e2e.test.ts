@@ -14,10 +14,9 @@ import {
   addBoundaryLeads,
   ANCHOR,
   dayStart,
+  expectedDashboardCounts,
   expectedFigures,
   openLeads,
-  openTasks,
-  overdueTasks,
   range,
   type Range,
   splitIntoPipelines,
@@ -334,26 +333,11 @@ describe('get_dashboard', () => {
     const month = expectedFigures(store, range('2026-03-01', '2026-03-31'));
     const last = expectedFigures(store, range('2026-02-01', '2026-02-28'));
     const nowSec = Math.floor(ANCHOR / 1000);
-    const leads = body['leads'] as Record<string, number>;
-    assert.deepEqual(leads, {
-      total: store.leads.length,
-      open: openLeads(store).length,
-      new_today: today.new,
-      won_today: today.won,
-      lost_today: today.lost,
-      new_this_month: month.new,
-      won_this_month: month.won,
-      lost_this_month: month.lost,
-    });
+    const expected = expectedDashboardCounts(store, '2026-03-15', nowSec);
+    assert.deepEqual(body['leads'], expected.leads);
     assert.ok(today.won > 0 && today.lost > 0);
     assert.notDeepEqual(expectedFigures(store, range('2026-03-16', '2026-03-16', 'Z')), today, 'UTC "today" is another day');
-    const todayRange = range('2026-03-15', '2026-03-15');
-    assert.deepEqual(body['tasks'], {
-      total: store.tasks.length,
-      open: openTasks(store).length,
-      overdue: overdueTasks(store, nowSec).length,
-      completed_today: store.tasks.filter((t) => t.is_completed && t.updated_at >= todayRange.start && t.updated_at < todayRange.end).length,
-    });
+    assert.deepEqual(body['tasks'], expected.tasks);
     const revenue = body['revenue'] as Record<string, number | null>;
     assert.equal(revenue['today'], today.revenue);
     assert.equal(revenue['this_month'], month.revenue);
@@ -369,7 +353,8 @@ describe('get_dashboard', () => {
     assert.equal((body['today'] as Record<string, unknown>)['starts_at'], '2026-03-15T00:00:00-03:00');
 
     // The period figures: reference data, one page of leads won since Feb 1 (142 in every pipeline),
-    // and one probe per count (each under 250 leads on this account).
+    // and one probe per month count (each under 250 leads on this account, so today's figures are
+    // read off the month's page).
     const requests = h.requests();
     const feb = range('2026-02-01', '2026-03-31');
     const mar = range('2026-03-01', '2026-03-31');
@@ -378,12 +363,10 @@ describe('get_dashboard', () => {
     const periodQueries = [
       { 'filter[closed_at][from]': String(feb.start), 'filter[closed_at][to]': String(feb.end - 1), ...statusItems(WON) },
       { 'filter[created_at][from]': String(mar.start), 'filter[created_at][to]': String(mar.end - 1) },
-      { 'filter[created_at][from]': String(todayRange.start), 'filter[created_at][to]': String(todayRange.end - 1) },
       { 'filter[closed_at][from]': String(mar.start), 'filter[closed_at][to]': String(mar.end - 1), ...statusItems(143) },
-      { 'filter[closed_at][from]': String(todayRange.start), 'filter[closed_at][to]': String(todayRange.end - 1), ...statusItems(143) },
     ].map((query) => sorted(query as Record<string, string>));
     const leadReqs = leadRequests(requests);
-    assert.deepEqual(leadReqs.slice(0, 5).map(filterOf), periodQueries);
+    assert.deepEqual(leadReqs.slice(0, 3).map(filterOf), periodQueries);
     assert.deepEqual(
       requests
         .filter((r) => r.path !== '/api/v4/leads' && r.path !== '/api/v4/tasks')
@@ -392,7 +375,7 @@ describe('get_dashboard', () => {
       ['/api/v4/account', '/api/v4/leads/pipelines'],
     );
     // The whole-account counts: searches over pages of 250, never a walk through every page.
-    const counts = [...leadReqs.slice(5), ...requests.filter((r) => r.path === '/api/v4/tasks')];
+    const counts = [...leadReqs.slice(3), ...requests.filter((r) => r.path === '/api/v4/tasks')];
     const groups = new Map<string, number>();
     for (const r of counts) {
       assert.equal(q(r, 'limit'), '250');
@@ -402,7 +385,7 @@ describe('get_dashboard', () => {
     const leadPages = Math.ceil(store.leads.length / 250);
     for (const [group, probes] of groups) assert.ok(probes <= 2 * Math.ceil(Math.log2(leadPages + 1)) + 1, `${group}: ${probes} probes`);
     const freshness = body['freshness'] as Record<string, Record<string, unknown>>;
-    assert.equal(freshness['period_figures']!['requests'], 5);
+    assert.equal(freshness['period_figures']!['requests'], 3);
     assert.equal(freshness['account_figures']!['status'], 'ready');
     assert.equal(freshness['account_figures']!['requests'], counts.length);
     assert.equal(freshness['account_figures']!['age_seconds'], 0);

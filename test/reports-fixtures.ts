@@ -80,6 +80,34 @@ export function overdueTasks(store: SandboxStore, nowSec: number, userId?: numbe
   return openTasks(store, userId).filter((t) => t.complete_till < nowSec);
 }
 
+/** The dashboard's `leads` and `tasks` figures on `day` (YYYY-MM-DD, São Paulo) at `nowSec`, from the store. */
+export function expectedDashboardCounts(store: SandboxStore, day: string, nowSec: number): { leads: Record<string, number>; tasks: Record<string, number> } {
+  const today = range(day, day);
+  const monthStart = `${day.slice(0, 8)}01`;
+  const [year, month] = day.split('-').map(Number) as [number, number];
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const inDay = expectedFigures(store, today);
+  const inMonth = expectedFigures(store, range(monthStart, `${day.slice(0, 8)}${lastDay}`));
+  return {
+    leads: {
+      total: store.leads.length,
+      open: openLeads(store).length,
+      new_today: inDay.new,
+      won_today: inDay.won,
+      lost_today: inDay.lost,
+      new_this_month: inMonth.new,
+      won_this_month: inMonth.won,
+      lost_this_month: inMonth.lost,
+    },
+    tasks: {
+      total: store.tasks.length,
+      open: openTasks(store).length,
+      overdue: overdueTasks(store, nowSec).length,
+      completed_today: store.tasks.filter((t) => t.is_completed && t.updated_at >= today.start && t.updated_at < today.end).length,
+    },
+  };
+}
+
 /** Per responsible user (or pipeline): revenue of leads won in the range, biggest first. */
 export function revenueBy(store: SandboxStore, r: Range, by: 'user' | 'pipeline'): Array<{ key: number; revenue: number; won: number }> {
   const rows = new Map<number, { key: number; revenue: number; won: number }>();

@@ -2,8 +2,11 @@
  * get_dashboard: today's, this month's and last month's figures at a cost that does not grow with
  * the account. Revenue needs prices, so the leads won since the start of last month are read (one
  * `filter[closed_at]` stream with stage 142 in every pipeline); new and lost leads are counted from
- * Kommo's paging (src/reports/count.ts) without being read. The whole-account figures (all and open
- * leads, tasks) are counted in the background by `AccountFigures`; each part says how fresh it is.
+ * Kommo's paging (src/reports/count.ts) without being read: one request per month figure when the
+ * month holds up to 250, today's then read off the month's page. So the answer costs the account and
+ * pipelines, ceil(won since the start of last month / 250) pages and about two probes (18 requests on
+ * the 100,000-lead sandbox on the first of a month). The whole-account figures (all and open leads,
+ * tasks) are counted in the background by `AccountFigures`; each part says how fresh it is.
  * Field names follow the original's dashboard (leads, tasks, revenue, top_pipelines).
  */
 import type { Query } from '../kommo/query.js';
@@ -11,7 +14,7 @@ import type { Lead, Pipeline } from '../kommo/types.js';
 import { LOST_STATUS_ID, WON_STATUS_ID } from '../kommo/types.js';
 import { inEveryPipeline } from './account-figures.js';
 import { PageProgress, type ReportCall } from './context.js';
-import { countList } from './count.js';
+import { type CountRequest, countList, countListKeepingOnePage } from './count.js';
 import { rangeFilter, readStream } from './leads-query.js';
 import { contains, describePeriod, type Period } from './period.js';
 import { nameOfPipeline, timezoneNote } from './sales-report.js';
@@ -59,13 +62,24 @@ async function readPeriods(
       keep: (lead) => lead.status_id === WON_STATUS_ID && contains(both, lead.closed_at),
     },
   );
-  const count = (query: Query, atMost?: number) =>
-    countList({ list: services.kommo.leads.list, query, signal: call.signal, onRequest, ...(atMost !== undefined && { atMost }) });
-  const newMonth = await count(rangeFilter('created_at', month));
-  const newToday = await count(rangeFilter('created_at', today), newMonth);
+  const request = (query: Query, atMost?: number): CountRequest => ({
+    list: services.kommo.leads.list,
+    query,
+    signal: call.signal,
+    onRequest,
+    ...(atMost !== undefined && { atMost }),
+  });
+  // The day's figure is read off the month's page when the month fits on one, else counted apart.
+  const monthAndDay = async (query: (p: Period) => Query, field: 'created_at' | 'closed_at'): Promise<[number, number]> => {
+    const inMonth = await countListKeepingOnePage(request(query(month)));
+    const day = inMonth.items
+      ? inMonth.items.filter((lead) => contains(today, (lead as Lead)[field])).length
+      : await countList(request(query(today), inMonth.count));
+    return [inMonth.count, day];
+  };
+  const [newMonth, newToday] = await monthAndDay((p) => rangeFilter('created_at', p), 'created_at');
   const lost = inEveryPipeline(pipelines, LOST_STATUS_ID);
-  const lostMonth = await count({ ...rangeFilter('closed_at', month), ...lost });
-  const lostToday = await count({ ...rangeFilter('closed_at', today), ...lost }, lostMonth);
+  const [lostMonth, lostToday] = await monthAndDay((p) => ({ ...rangeFilter('closed_at', p), ...lost }), 'closed_at');
   return {
     computedAt,
     requests: progress.count - before,
