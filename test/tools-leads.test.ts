@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { oneHarnessPerFile, startHarness, type Harness } from './harness.js';
-import { fails, get, kommoRequests, ok, patch, post, refused } from './tools-support.js';
+import { fails, get, kommoRequests, nameLookups, ok, patch, post, refused } from './tools-support.js';
 
 const MISSING = 999_999_999;
 const CLOSED = new Set([142, 143]);
-/** The read-back after a write asks for contacts, so the lead comes back in the get_leads shape. */
+/** The read-back after a write asks for contacts (then their names), so the lead comes back in the get_leads shape. */
 const READ_BACK = { with: 'contacts' };
 
 let sandbox: Sandbox;
@@ -46,7 +46,10 @@ describe('get_account', () => {
 describe('get_leads', () => {
   test('default page: 50 newest first, with contacts', async () => {
     const body = await ok(h, 'get_leads');
-    assert.deepEqual(kommoRequests(h), [get('/api/v4/leads', { with: 'contacts', 'order[created_at]': 'desc', limit: '50', page: '1' })]);
+    assert.deepEqual(kommoRequests(h), [
+      get('/api/v4/leads', { with: 'contacts', 'order[created_at]': 'desc', limit: '50', page: '1' }),
+      ...nameLookups(body.leads),
+    ]);
     assert.equal(body.page, 1);
     assert.equal(body.limit, 50);
     assert.equal(body.count, body.leads.length);
@@ -68,7 +71,10 @@ describe('get_leads', () => {
   test('limit, page and query pass through', async () => {
     const name = store().leads[0]!.name;
     const body = await ok(h, 'get_leads', { limit: 5, page: 1, query: name });
-    assert.deepEqual(kommoRequests(h), [get('/api/v4/leads', { query: name, with: 'contacts', 'order[created_at]': 'desc', limit: '5', page: '1' })]);
+    assert.deepEqual(kommoRequests(h), [
+      get('/api/v4/leads', { query: name, with: 'contacts', 'order[created_at]': 'desc', limit: '5', page: '1' }),
+      ...nameLookups(body.leads),
+    ]);
     assert.ok(body.leads.some((l: { id: number }) => l.id === store().leads[0]!.id));
   });
 
@@ -107,6 +113,7 @@ describe('get_leads', () => {
         limit: '250',
         page: '1',
       }),
+      ...nameLookups(body.leads),
     ]);
     assert.ok(body.leads.some((l: { id: number }) => l.id === lead.id));
     for (const l of body.leads) {
@@ -128,6 +135,7 @@ describe('get_leads', () => {
     const body = await ok(h, 'get_leads', { pipeline_id: pipeline.id, order_by: 'id' });
     assert.deepEqual(kommoRequests(h), [
       get('/api/v4/leads', { with: 'contacts', 'order[id]': 'desc', 'filter[pipeline_id]': String(pipeline.id), limit: '50', page: '1' }),
+      ...nameLookups(body.leads),
     ]);
     for (const l of body.leads) assert.equal(l.pipeline_id, pipeline.id);
   });
@@ -151,7 +159,7 @@ describe('get_lead', () => {
   test('reads one lead with contacts and loss reason', async () => {
     const lead = store().leads[0]!;
     const body = await ok(h, 'get_lead', { id: lead.id });
-    assert.deepEqual(kommoRequests(h), [get(`/api/v4/leads/${lead.id}`, { with: 'contacts,loss_reason' })]);
+    assert.deepEqual(kommoRequests(h), [get(`/api/v4/leads/${lead.id}`, { with: 'contacts,loss_reason' }), ...nameLookups([body.lead])]);
     assert.equal(body.lead.id, lead.id);
     assert.equal(body.lead.name, lead.name);
     assert.equal(body.lead.status_id, lead.status_id);
@@ -185,6 +193,7 @@ describe('create_lead', () => {
       get('/api/v4/leads/pipelines'), // the stage and pipeline are checked before writing
       post('/api/v4/leads', [{ name: args.name, price: 4500, status_id: status.id, pipeline_id: pipeline.id, responsible_user_id: user.id }]),
       get(`/api/v4/leads/${body.id}`, READ_BACK),
+      ...nameLookups([body.lead]),
     ]);
     assert.equal(body.created, true);
     assert.equal(body.lead.id, body.id);
@@ -197,7 +206,11 @@ describe('create_lead', () => {
 
   test('only a name is needed', async () => {
     const body = await ok(h, 'create_lead', { name: '  Pedido Loja Sul  ' });
-    assert.deepEqual(kommoRequests(h), [post('/api/v4/leads', [{ name: 'Pedido Loja Sul' }]), get(`/api/v4/leads/${body.id}`, READ_BACK)]);
+    assert.deepEqual(kommoRequests(h), [
+      post('/api/v4/leads', [{ name: 'Pedido Loja Sul' }]),
+      get(`/api/v4/leads/${body.id}`, READ_BACK),
+      ...nameLookups([body.lead]),
+    ]);
     assert.equal(body.lead.name, 'Pedido Loja Sul');
   });
 
@@ -220,6 +233,7 @@ describe('update_lead', () => {
     assert.deepEqual(kommoRequests(h), [
       patch(`/api/v4/leads/${lead.id}`, { name: 'Renamed deal', price: 1234, responsible_user_id: user.id }),
       get(`/api/v4/leads/${lead.id}`, READ_BACK),
+      ...nameLookups([body.lead]),
     ]);
     assert.equal(body.updated, true);
     assert.equal(body.id, lead.id);
@@ -237,6 +251,7 @@ describe('update_lead', () => {
       get('/api/v4/leads/loss_reasons'), // the loss reason is checked before writing (pipelines were cached earlier)
       patch(`/api/v4/leads/${lead.id}`, { status_id: 143, pipeline_id: lead.pipeline_id, loss_reason_id: reason.id }),
       get(`/api/v4/leads/${lead.id}`, READ_BACK),
+      ...nameLookups([body.lead]),
     ]);
     assert.equal(body.lead.status_id, 143);
     assert.equal(body.lead.loss_reason_id, reason.id);
@@ -281,6 +296,7 @@ describe('move_lead', () => {
       get('/api/v4/leads/pipelines'),
       patch(`/api/v4/leads/${lead.id}`, { status_id: 142, pipeline_id: lead.pipeline_id }),
       get(`/api/v4/leads/${lead.id}`, READ_BACK),
+      ...nameLookups([body.lead]),
     ]);
     assert.equal(body.moved, true);
     assert.equal(body.lead_id, lead.id);
@@ -311,6 +327,7 @@ describe('move_lead', () => {
       get('/api/v4/leads/pipelines'),
       patch(`/api/v4/leads/${lead.id}`, { status_id: stage.id, pipeline_id: other.id }),
       get(`/api/v4/leads/${lead.id}`, READ_BACK),
+      ...nameLookups([body.lead]),
     ]);
     assert.deepEqual(body.to, { pipeline_id: other.id, pipeline: other.name, status_id: stage.id, status: stage.name });
     assert.equal(body.from.pipeline_id, lead.pipeline_id);

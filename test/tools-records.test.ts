@@ -7,7 +7,7 @@ import { PEOPLE_TEXT_NOTICE } from '../src/result.js';
 import { beforeEach, describe, test } from 'node:test';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { oneHarnessPerFile, type Harness } from './harness.js';
-import { fails, get, kommoRequests, ok, post, refused } from './tools-support.js';
+import { fails, get, kommoRequests, nameLookups, ok, post, refused } from './tools-support.js';
 
 const MISSING = 999_999_999;
 
@@ -94,7 +94,7 @@ for (const [tool, key] of [
   describe(tool, () => {
     test('a page of records', async () => {
       const body = await ok(h, tool, { limit: 2, page: 2 });
-      assert.deepEqual(kommoRequests(h), [get(`/api/v4/${key}`, { limit: '2', page: '2' })]);
+      assert.deepEqual(kommoRequests(h), [get(`/api/v4/${key}`, { limit: '2', page: '2' }), ...nameLookups(body[key])]);
       assert.equal(body.page, 2);
       assert.equal(body.limit, 2);
       assert.equal(body.count, 2);
@@ -107,7 +107,7 @@ for (const [tool, key] of [
     test('defaults to 50 on page 1, and query searches', async () => {
       const wanted = store()[key][0]!;
       const body = await ok(h, tool, { query: wanted.name });
-      assert.deepEqual(kommoRequests(h), [get(`/api/v4/${key}`, { query: wanted.name, limit: '50', page: '1' })]);
+      assert.deepEqual(kommoRequests(h), [get(`/api/v4/${key}`, { query: wanted.name, limit: '50', page: '1' }), ...nameLookups(body[key])]);
       assert.ok(ids(body[key]).includes(wanted.id));
       assert.equal(body.limit, 50);
     });

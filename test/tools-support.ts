@@ -28,6 +28,26 @@ export function kommoRequests(h: Harness): KommoRequest[] {
 
 /** A GET as `kommoRequests` shows it. */
 export const get = (path: string, query: Record<string, unknown> = {}): KommoRequest => ({ method: 'GET', path, query, body: null });
+/** The read of the names of the contacts or companies that records embed by id. */
+export const nameLookup = (kind: 'contacts' | 'companies', ids: readonly number[]): KommoRequest =>
+  get(`/api/v4/${kind}`, { 'filter[id][]': ids.length === 1 ? String(ids[0]) : ids.map(String), limit: '100' });
+
+/** Whether a request is a read of embedded names (see `nameLookup`), for tests that count the other requests. */
+export const isNameLookup = (r: { method: string; path: string; query: Record<string, unknown> }): boolean =>
+  r.method === 'GET' && (r.path === '/api/v4/contacts' || r.path === '/api/v4/companies') && 'filter[id][]' in r.query;
+
+/** The distinct contact or company ids of compact records, in the order first met (main contact first). */
+export const embeddedIds = (records: readonly Json[], kind: 'contacts' | 'companies'): number[] => [
+  ...new Set(records.flatMap((r) => ((r[kind] ?? []) as number[][]).map(([id]) => id!))),
+];
+
+/** The name reads that compact records cost: contacts, then companies, 100 ids a request. */
+export function nameLookups(records: readonly Json[]): KommoRequest[] {
+  return (['contacts', 'companies'] as const).flatMap((kind) => {
+    const ids = embeddedIds(records, kind);
+    return Array.from({ length: Math.ceil(ids.length / 100) }, (_, i) => nameLookup(kind, ids.slice(i * 100, i * 100 + 100)));
+  });
+}
 export const post = (path: string, body: unknown): KommoRequest => ({ method: 'POST', path, query: {}, body: body ?? null });
 export const patch = (path: string, body: unknown): KommoRequest => ({ method: 'PATCH', path, query: {}, body });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compactRecord } from '../src/kommo/compact.js';
+import { compactRecords } from '../src/kommo/compact.js';
 import { defineTool } from './define.js';
 import { listPage } from './listing.js';
 import { paging, searchQuery } from './schemas.js';
@@ -12,5 +12,12 @@ export default defineTool({
   peopleText: true,
   input: z.object({ ...paging, query: searchQuery('Name, phone or e-mail') }).strict(),
   run: ({ limit, page, query }, { kommo, signal }) =>
-    listPage({ key: 'contacts', limit, page, query: { query }, read: (q) => kommo.contacts.list(q, { signal }), shape: compactRecord }),
+    listPage({
+      key: 'contacts',
+      limit,
+      page,
+      query: { query },
+      read: (q) => kommo.contacts.list(q, { signal }),
+      shape: (items) => compactRecords(kommo, items, { signal }),
+    }),
 });

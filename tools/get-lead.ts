@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compactRecord } from '../src/kommo/compact.js';
+import { compactRecords } from '../src/kommo/compact.js';
 import { defineTool } from './define.js';
 import { recordId } from './schemas.js';
 
@@ -12,6 +12,7 @@ export default defineTool({
   input: z.object({ id: recordId('Lead id') }).strict(),
   async run({ id }, { kommo, signal }) {
     const lead = await kommo.leads.get(id, { signal, with: 'contacts,loss_reason' });
-    return { lead: compactRecord(lead) };
+    const [compact] = await compactRecords(kommo, [lead], { signal });
+    return { lead: compact };
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Query } from '../src/kommo/query.js';
-import { compactRecord } from '../src/kommo/compact.js';
+import { compactRecords } from '../src/kommo/compact.js';
 import { defineTool } from './define.js';
 import { listPage } from './listing.js';
 import { isoDate, paging, pipelineId, responsibleUserId, searchQuery, statusId, utcDayBounds } from './schemas.js';
@@ -74,7 +74,7 @@ export default defineTool({
         'filter[responsible_user_id]': args.responsible_user_id,
       },
       read: (q) => kommo.leads.list(q, { signal }),
-      shape: compactRecord,
+      shape: (items) => compactRecords(kommo, items, { signal }),
     });
   },
 });

@@ -16,8 +16,8 @@ export interface ListRequest {
   query?: Query;
   /** Reads one page of the list with the query given (filters plus `limit` and `page`). */
   read: (query: Query) => Promise<Page<unknown>>;
-  /** Turns each Kommo item into the shape the tool answers with (e.g. the compact record shape). */
-  shape?: (item: unknown) => unknown;
+  /** Turns the page's Kommo items into the shape the tool answers with (e.g. the compact record shape). */
+  shape?: (items: unknown[]) => Promise<unknown[]>;
 }
 
 export async function listPage(req: ListRequest): Promise<Record<string, unknown>> {
@@ -25,7 +25,7 @@ export async function listPage(req: ListRequest): Promise<Record<string, unknown
   const page = req.page ?? 1;
   const result = await req.read({ ...req.query, limit, page });
   return {
-    [req.key]: req.shape ? result.items.map(req.shape) : result.items,
+    [req.key]: req.shape ? await req.shape(result.items) : result.items,
     page,
     limit,
     count: result.items.length,

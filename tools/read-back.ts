@@ -4,7 +4,7 @@
  * (an error here would invite the agent to repeat a write that already happened).
  */
 import type { KommoApi } from '../src/kommo/api.js';
-import { compactRecord } from '../src/kommo/compact.js';
+import { compactRecord, lookUpEmbeddedNames } from '../src/kommo/compact.js';
 import type { Logger } from '../src/log.js';
 
 export async function readBack<T>(read: () => Promise<T>, log: Logger, record: string): Promise<T | null> {
@@ -16,8 +16,13 @@ export async function readBack<T>(read: () => Promise<T>, log: Logger, record: s
   }
 }
 
-/** A lead after a write, in the same compact shape (contacts included) as get_leads and get_lead. */
+/**
+ * A lead after a write, in the same compact shape (contacts included) as get_leads and get_lead.
+ * When only the names of its contacts and companies cannot be read, they are left out (`[id]`).
+ */
 export async function readBackLead(kommo: KommoApi, id: number, opts: { signal: AbortSignal; log: Logger }): Promise<Record<string, unknown> | null> {
   const lead = await readBack(() => kommo.leads.get(id, { signal: opts.signal, with: 'contacts' }), opts.log, `lead ${id}`);
-  return lead === null ? null : compactRecord(lead);
+  if (lead === null) return null;
+  const names = await readBack(() => lookUpEmbeddedNames(kommo, [lead], { signal: opts.signal }), opts.log, `names embedded in lead ${id}`);
+  return compactRecord(lead, names ?? undefined);
 }
