@@ -268,6 +268,20 @@ describe('lead lookups by name answer the attribute asked', () => {
     },
   };
 
+  test('an open lead: its data has no closed_at and nothing null, false or empty (the rule of the record shape)', async () => {
+    const s = sandbox.store;
+    const lead = s.leads.find(
+      (l) => l.status_id !== WON && l.status_id !== LOST && s.leads.filter((o) => o.name.toLowerCase().includes(l.name.toLowerCase())).length === 1,
+    )!;
+    const body = await ask(`When was lead "${lead.name}" closed?`);
+    const item = (body.data as { leads: Array<Record<string, unknown>> }).leads[0]!;
+    assert.equal(item.id, lead.id);
+    assert.equal('closed_at' in item, false, JSON.stringify(item));
+    for (const [key, value] of Object.entries(item)) {
+      assert.ok(value !== null && value !== false && value !== '' && !(Array.isArray(value) && value.length === 0), `${key}: ${JSON.stringify(value)}`);
+    }
+  });
+
   for (const lang of LANGS) {
     test(`${lang}: stage, pipeline, value, responsible user, created and closed dates`, async () => {
       const s = sandbox.store;

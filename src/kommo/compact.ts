@@ -36,6 +36,9 @@ function pruned(entries: Iterable<[string, unknown]>): Json {
   return out;
 }
 
+/** The record without its null, false and empty fields (the rule of the compact shape, for other views). */
+export const withoutEmpty = (record: object): Json => pruned(Object.entries(record));
+
 interface CustomFieldValue {
   field_id?: number;
   field_name?: string;

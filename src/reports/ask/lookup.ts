@@ -1,6 +1,7 @@
 /**
  * Lookups by name: leads (with one attribute asked for) and contacts.
  */
+import { withoutEmpty } from '../../kommo/compact.js';
 import type { Contact, Lead } from '../../kommo/types.js';
 import { isoLocal } from '../period.js';
 import { nameOfUser } from '../sales-report.js';
@@ -56,7 +57,7 @@ export async function lookup(ctx: AnswerContext, intent: Extract<Intent, { kind:
       value,
       unit: attribute === 'value' ? 'currency' : attribute === 'created' || attribute === 'closed' ? 'date' : 'name',
       interpretation,
-      data: { query: intent.name, attribute, leads: items, has_more: page.hasNext },
+      data: { query: intent.name, attribute, leads: items.map(withoutEmpty), has_more: page.hasNext },
     };
   }
   return {
@@ -64,7 +65,7 @@ export async function lookup(ctx: AnswerContext, intent: Extract<Intent, { kind:
     value: items.length,
     unit: intent.entity,
     interpretation,
-    data: { query: intent.name, [intent.entity]: items, has_more: page.hasNext },
+    data: { query: intent.name, [intent.entity]: items.map(withoutEmpty), has_more: page.hasNext },
   };
 }
 
