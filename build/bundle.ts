@@ -11,6 +11,8 @@
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { toolListEntry } from '../src/server.js';
+import { catalogue } from '../tools/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT_DIR = `${ROOT}dist/bin`;
@@ -37,6 +39,9 @@ const bundled = await build({
   banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
   logLevel: 'warning',
   metafile: true,
+  // tools/list as the compiled catalogue describes it, worked out once here instead of at every start
+  // (src/server.ts reads it; a string literal, so it stays inline where it is read).
+  define: { BUILT_TOOL_LIST: JSON.stringify(JSON.stringify(Object.fromEntries(catalogue.map((tool) => [tool.name, toolListEntry(tool)])))) },
 });
 chmodSync(BUNDLED_ENTRY, 0o755);
 writeFileSync(BUNDLE_META, JSON.stringify(bundled.metafile));

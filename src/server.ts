@@ -210,19 +210,33 @@ function supportsFormElicitation(capabilities: ClientCapabilities | undefined): 
 
 const schemaCache = new WeakMap<AnyTool, Tool>();
 
+/**
+ * The catalogue's tools/list entries by name, as JSON text written into the bundle when it was built
+ * (build/bundle.ts), so a start answers tools/list without turning every zod schema into JSON Schema
+ * (about as much CPU as the rest of start-up beyond a one-tool server). Undefined when the compiled
+ * modules run unbundled (the tests), which work the entries out below.
+ */
+declare const BUILT_TOOL_LIST: string | undefined;
+const builtToolList: Readonly<Record<string, Tool>> | undefined = typeof BUILT_TOOL_LIST === 'string' ? JSON.parse(BUILT_TOOL_LIST) : undefined;
+
 /** The tools/list entry of a tool; computed once per tool, since the catalogue is static data. */
 export function describeTool(tool: AnyTool): Tool {
   let entry = schemaCache.get(tool);
   if (!entry) {
-    entry = {
-      name: tool.name,
-      title: tool.title,
-      description: tool.description,
-      inputSchema: toolJsonSchema(tool.input, 'input') as Tool['inputSchema'],
-      ...(tool.output && { outputSchema: toolJsonSchema(tool.output, 'output') as Tool['outputSchema'] }),
-      annotations: annotationsFor(tool),
-    };
+    entry = (catalogue.includes(tool) ? builtToolList?.[tool.name] : undefined) ?? toolListEntry(tool);
     schemaCache.set(tool, entry);
   }
   return entry;
+}
+
+/** What tools/list says of a tool, from its definition. */
+export function toolListEntry(tool: AnyTool): Tool {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: toolJsonSchema(tool.input, 'input') as Tool['inputSchema'],
+    ...(tool.output && { outputSchema: toolJsonSchema(tool.output, 'output') as Tool['outputSchema'] }),
+    annotations: annotationsFor(tool),
+  };
 }

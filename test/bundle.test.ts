@@ -14,6 +14,8 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { toolListEntry } from '../src/server.js';
+import { catalogue } from '../tools/index.js';
 import { ENTRY, parseText } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -116,6 +118,8 @@ describe('the bundled entry point', () => {
     const { client } = await connectSandbox(copy);
     const { tools } = await client.listTools();
     assert.ok(tools.some((t) => t.name === 'get_account'));
+    // Its tools/list, written in at build time, is what the catalogue's definitions say.
+    for (const listed of tools) assert.deepEqual(listed, toolListEntry(catalogue.find((tool) => tool.name === listed.name)!));
     const account = await callJson(client, 'get_account');
     assert.equal(account.isError, false, JSON.stringify(account.body));
     assert.equal(typeof (account.body['account'] as { name?: unknown }).name, 'string');
