@@ -8,7 +8,8 @@
  * is written beside this script, outside the shipped files: test/bundle.test.ts reads from it what
  * start-up loads.
  */
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { toolListEntry } from '../src/server.js';
@@ -19,8 +20,17 @@ const OUT_DIR = `${ROOT}dist/bin`;
 const BUNDLED_ENTRY = `${OUT_DIR}/kommo-mcp.js`;
 const BUNDLE_META = fileURLToPath(new URL('./bundle-meta.json', import.meta.url));
 
-// Chunk names carry content hashes: stale ones from an earlier build would pile up.
-rmSync(OUT_DIR, { recursive: true, force: true });
+/**
+ * Writes a file in one step (beside it, then renamed over it): a server started while a build runs
+ * (the test of `npm run sandbox` rebuilds during the suite) reads the old file or the new, never half
+ * of one or none.
+ */
+function replaceFile(path: string, contents: string | Uint8Array, mode = 0o644): void {
+  const next = `${path}.${process.pid}.next`;
+  writeFileSync(next, contents, { mode });
+  renameSync(next, path);
+}
+
 const bundled = await build({
   absWorkingDir: ROOT,
   entryPoints: { 'kommo-mcp': 'dist/src/index.js' },
@@ -38,10 +48,17 @@ const bundled = await build({
   // CommonJS dependencies bundled into ES modules still call require() for Node's own modules.
   banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
   logLevel: 'warning',
+  write: false,
   metafile: true,
   // tools/list as the compiled catalogue describes it, worked out once here instead of at every start
   // (src/server.ts reads it; a string literal, so it stays inline where it is read).
   define: { BUILT_TOOL_LIST: JSON.stringify(JSON.stringify(Object.fromEntries(catalogue.map((tool) => [tool.name, toolListEntry(tool)])))) },
 });
-chmodSync(BUNDLED_ENTRY, 0o755);
-writeFileSync(BUNDLE_META, JSON.stringify(bundled.metafile));
+mkdirSync(OUT_DIR, { recursive: true });
+// The entry last, once every chunk it names is in place.
+const outputs = [...bundled.outputFiles].sort((a, b) => Number(a.path === BUNDLED_ENTRY) - Number(b.path === BUNDLED_ENTRY));
+for (const file of outputs) replaceFile(file.path, file.contents, file.path === BUNDLED_ENTRY ? 0o755 : 0o644);
+// Chunk names carry content hashes: files of an earlier build that this one did not write are stale.
+const written = new Set(outputs.map((file) => basename(file.path)));
+for (const name of readdirSync(OUT_DIR)) if (!written.has(name)) rmSync(join(OUT_DIR, name), { force: true });
+replaceFile(BUNDLE_META, JSON.stringify(bundled.metafile));

@@ -6,11 +6,12 @@
  * start-up loads none of the sandbox or report code.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -112,6 +113,25 @@ describe('the bundled entry point', () => {
     for (const module of ['dist/src/reports/services.js', 'dist/src/reports/dashboard.js', 'dist/src/reports/ask/answer.js', 'dist/src/sandbox/index.js']) {
       assert.ok(bundled.includes(module), `${module} is bundled`);
     }
+  });
+
+  test('a rebuild (the suite runs one: npm run sandbox) never leaves the entry or a chunk it loads missing, and removes files of an earlier build', async () => {
+    const stale = join(dirname(ENTRY), 'chunk-STALE000.js');
+    writeFileSync(stale, '');
+    const atStart = loadedWith(ENTRY_OUTPUT).map((file) => join(ROOT, file));
+    const rebuild = spawn(process.execPath, [join(ROOT, 'dist', 'build', 'bundle.js')], { stdio: 'ignore' });
+    let exitCode: number | null | undefined;
+    rebuild.on('exit', (code) => (exitCode = code));
+    const missing = new Set<string>();
+    // Looked at every millisecond or so until the build exits: a server may start at any of them.
+    while (exitCode === undefined) {
+      for (const file of atStart) if (!existsSync(file)) missing.add(file);
+      await pause(1);
+    }
+    assert.equal(exitCode, 0);
+    assert.deepEqual([...missing], []);
+    assert.equal(existsSync(stale), false, 'a file no build wrote is removed');
+    assert.ok(statSync(ENTRY).mode & 0o100, 'the entry stays executable');
   });
 
   test('--sandbox: tools/list, then tool calls through the lazily loaded sandbox, Kommo client and report code', async () => {
