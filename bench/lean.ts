@@ -8,7 +8,8 @@
  *   - the first get_dashboard on a 100,000-lead account at Kommo's 7 requests/second: requests and
  *     time until it answers, plus the background counts it starts, beside the original's crawl of every
  *     lead and task (counted here without pacing; its time at 7 rps is requests / 7) (goal ≤ 60 for
- *     the two together);
+ *     the two together), and the same count on accounts seeded to later days of the month, whose
+ *     leads won since the start of last month span more pages;
  *   - a month report on an account with 10 pipelines, beside ceil(matching leads / 250) + 10 and beside
  *     the per-pipeline won/lost streams this server used before (counted without pacing).
  */
@@ -125,6 +126,32 @@ async function dashboard(): Promise<void> {
   }
 }
 
+/**
+ * The first dashboard's requests in all on the same kind of account later in the month, when the
+ * leads won since the start of last month span more pages (counted without pacing).
+ */
+async function laterInTheMonth(): Promise<void> {
+  const today = new Date();
+  const lastDay = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 0)).getUTCDate();
+  const figures: string[] = [];
+  for (const day of [15, lastDay]) {
+    const anchor = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), day, 18);
+    const sandbox = await startSandbox({ leads: 100_000, seed: 2026, anchor, rps: 0, now: () => anchor });
+    const h = await startHarness({ sharedSandbox: sandbox, now: () => anchor, reports: { accountFiguresWaitMs: 0 } });
+    try {
+      const { body } = await h.callJson('get_dashboard');
+      await h.reports.accountFigures.idle();
+      const since = String((body['last_month'] as Record<string, unknown>)['start_unix']);
+      const won = sandbox.requests.filter((r) => r.path === '/api/v4/leads' && r.query['filter[closed_at][from]'] === since).length;
+      figures.push(`day ${day}: ${sandbox.requests.length} (${won} won pages) ${sandbox.requests.length <= 60 ? 'within' : 'OVER'} 60`);
+    } finally {
+      await h.close();
+      await sandbox.close();
+    }
+  }
+  out(`  same account seeded to later days of this month, requests in all: ${figures.join('; ')}\n`);
+}
+
 /** Runs `work` with the sandbox's rate limit lifted (request counts only; the original's time is derived). */
 async function sandboxUnpaced<T>(sandbox: Sandbox, work: (s: Sandbox) => Promise<T>): Promise<T> {
   const unpaced = await startSandbox({ leads: 0, rps: 0 });
@@ -179,4 +206,5 @@ export async function run(): Promise<void> {
   await getLeads();
   await tenPipelines();
   await dashboard();
+  await laterInTheMonth();
 }

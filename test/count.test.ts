@@ -87,6 +87,7 @@ const shapes: Record<string, (n: number) => number[]> = {
   import: (n) => range(n).map((i) => (i < n / 2 ? 1_700_000_000 : NOW - (n - i) * 60)),
   'stopped long ago': (n) => range(n).map((i) => 1_600_000_000 + i * 60),
   'one instant': (n) => range(n).map(() => NOW - 86_400),
+  'mostly recent': (n) => range(n).map((i) => Math.floor(NOW - 3600 - 3e7 * (1 - (i + 1) / n) ** 4)),
 };
 
 test('sorted lists: exact counts whatever the shape of the values, never more than MAX_GUIDED probes over a blind search', async () => {
@@ -109,6 +110,15 @@ test('sorted lists: a growing account of 100,000 costs 5 requests instead of 14,
   const steady = pagedList(shapes['steady']!(100_000));
   assert.equal(await countList({ list: steady.list, query: {}, signal, sortedBy: { field: 'value', endsNear: NOW } }), 100_000);
   assert.ok(steady.pages.length <= 3, steady.pages.join(','));
+});
+
+test('when the guesses keep falling short, the search steps out 1, 2, 4 pages past the furthest page read', async () => {
+  const fake = pagedList(shapes['mostly recent']!(12_000));
+  assert.equal(await countList({ list: fake.list, query: {}, signal, atMost: 48_000, sortedBy: { field: 'value', endsNear: NOW } }), 12_000);
+  const afterGuesses = fake.pages.slice(1 + MAX_GUIDED);
+  const furthest = fake.pages[MAX_GUIDED]!;
+  // 1, 2, 4 pages out until past the end, then halving back to the last page (48).
+  assert.deepEqual(afterGuesses, [furthest + 1, furthest + 3, furthest + 7, 47, 48], fake.pages.join(','));
 });
 
 test('countBelow follows the values too: a threshold in 40,000 sorted values in a few requests', async () => {

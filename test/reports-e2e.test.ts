@@ -362,8 +362,8 @@ describe('get_dashboard', () => {
     assert.ok(won.length <= 250 && month.new <= 250 && month.lost <= 250, 'one page per period stream on this account');
     const periodQueries = [
       { 'filter[closed_at][from]': String(feb.start), 'filter[closed_at][to]': String(feb.end - 1), ...statusItems(WON) },
-      { 'filter[created_at][from]': String(mar.start), 'filter[created_at][to]': String(mar.end - 1) },
-      { 'filter[closed_at][from]': String(mar.start), 'filter[closed_at][to]': String(mar.end - 1), ...statusItems(143) },
+      { 'filter[created_at][from]': String(mar.start), 'filter[created_at][to]': String(mar.end - 1), 'order[created_at]': 'asc' },
+      { 'filter[closed_at][from]': String(mar.start), 'filter[closed_at][to]': String(mar.end - 1), ...statusItems(143), 'order[updated_at]': 'asc' },
     ].map((query) => sorted(query as Record<string, string>));
     const leadReqs = leadRequests(requests);
     assert.deepEqual(leadReqs.slice(0, 3).map(filterOf), periodQueries);

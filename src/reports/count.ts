@@ -10,9 +10,11 @@
  * probe goes where the end (or a threshold) should lie — Newton's step on the values, refined by
  * fitting a power of the position through the last two pages' slopes, since accounts grow at a
  * changing pace. On 100,000 leads that finds the last page in about 5 requests instead of 14. Only
- * the choice of pages is guessed: every figure still comes from the page that holds it, and after
- * `MAX_GUIDED` guesses (or when the values say nothing) the search falls back to doubling and
- * halving, so an odd list costs at most that many requests more than a blind search.
+ * the choice of pages is guessed: every figure still comes from the page that holds it. After
+ * `MAX_GUIDED` guesses, all short of the end, the search steps out from the furthest page read by
+ * 1, 2, 4… pages, then halves; a guess past a page known to be after (or values that say nothing)
+ * gives way to halving or doubling. So an odd list costs about `MAX_GUIDED` requests more than a
+ * blind search, at most.
  *
  * The same search on a sorted list finds how many items lie below a threshold (e.g. open tasks
  * whose deadline has passed).
@@ -100,16 +102,27 @@ async function searchPages(req: CountRequest, guide: Guide | undefined, judge: (
   let hi = req.atMost !== undefined ? Math.max(2, Math.ceil(req.atMost / PAGE) + 1) : undefined;
   const samples: Sample[] = [];
   let guided = 0;
+  /** How far past lo the next blind probe goes once the guesses are spent. */
+  let stride = 1;
+  let stepped = false;
   const nextPage = (): number => {
+    stepped = false;
     if (lo === 0) return 1;
-    const blind = hi === undefined ? lo * 2 : Math.floor((lo + hi) / 2);
     const estimate = guide && guided < MAX_GUIDED ? estimateIndex(samples, guide.target) : undefined;
-    if (estimate === undefined) return blind;
-    // The item at `estimate` is the last one (or the first at the threshold): its page.
-    const page = Math.min(Math.max(Math.floor(Math.max(0, estimate - 1) / PAGE) + 1, lo + 1), lo * MAX_REACH);
-    if (hi !== undefined && page >= hi) return blind;
-    guided += 1;
-    return page;
+    if (estimate !== undefined) {
+      // The item at `estimate` is the last one (or the first at the threshold): its page.
+      const page = Math.min(Math.max(Math.floor(Math.max(0, estimate - 1) / PAGE) + 1, lo + 1), lo * MAX_REACH);
+      if (hi === undefined || page < hi) {
+        guided += 1;
+        return page;
+      }
+    }
+    // Guesses spent, each short of the end: the end is most likely just past lo, so step out from it.
+    if (guided >= MAX_GUIDED && (hi === undefined || lo + stride < hi)) {
+      stepped = true;
+      return lo + stride;
+    }
+    return hi === undefined ? lo * 2 : Math.floor((lo + hi) / 2);
   };
   while (hi === undefined || hi - lo > 1) {
     throwIfCancelled(req.signal);
@@ -123,6 +136,7 @@ async function searchPages(req: CountRequest, guide: Guide | undefined, judge: (
       hi = page;
       continue;
     }
+    if (stepped) stride *= 2;
     lo = page;
     const sample = guide && sampleOf(page, result.items, guide.field);
     if (sample) samples.push(sample);

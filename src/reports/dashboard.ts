@@ -2,10 +2,11 @@
  * get_dashboard: today's, this month's and last month's figures at a cost that does not grow with
  * the account. Revenue needs prices, so the leads won since the start of last month are read (one
  * `filter[closed_at]` stream with stage 142 in every pipeline); new and lost leads are counted from
- * Kommo's paging (src/reports/count.ts) without being read: one request per month figure when the
- * month holds up to 250, today's then read off the month's page. So the answer costs the account and
- * pipelines, ceil(won since the start of last month / 250) pages and about two probes (18 requests on
- * the 100,000-lead sandbox on the first of a month). The whole-account figures (all and open leads,
+ * Kommo's paging (src/reports/count.ts) without being read, on lists sorted by a date that ends near
+ * now: one request per month figure when the month holds up to 250, today's then read off the
+ * month's page. So the answer costs the account and pipelines, ceil(won since the start of last
+ * month / 250) pages and a few probes (18 requests on the 100,000-lead sandbox on the first of a
+ * month, 31 on the 15th, when the won leads of a month and a half span 18 pages). The whole-account figures (all and open leads,
  * tasks) are counted in the background by `AccountFigures`; each part says how fresh it is.
  * Field names follow the original's dashboard (leads, tasks, revenue, top_pipelines).
  */
@@ -62,24 +63,27 @@ async function readPeriods(
       keep: (lead) => lead.status_id === WON_STATUS_ID && contains(both, lead.closed_at),
     },
   );
-  const request = (query: Query, atMost?: number): CountRequest => ({
+  // Sorted so that a count over many pages follows the dates toward now (see count.ts).
+  const sortedBy = (field: 'created_at' | 'updated_at') => ({ field, endsNear: Math.floor(computedAt / 1000) });
+  const request = (query: Query, sort: 'created_at' | 'updated_at', atMost?: number): CountRequest => ({
     list: services.kommo.leads.list,
-    query,
+    query: { ...query, [`order[${sort}]`]: 'asc' },
     signal: call.signal,
     onRequest,
+    sortedBy: sortedBy(sort),
     ...(atMost !== undefined && { atMost }),
   });
   // The day's figure is read off the month's page when the month fits on one, else counted apart.
-  const monthAndDay = async (query: (p: Period) => Query, field: 'created_at' | 'closed_at'): Promise<[number, number]> => {
-    const inMonth = await countListKeepingOnePage(request(query(month)));
+  const monthAndDay = async (query: (p: Period) => Query, field: 'created_at' | 'closed_at', sort: 'created_at' | 'updated_at'): Promise<[number, number]> => {
+    const inMonth = await countListKeepingOnePage(request(query(month), sort));
     const day = inMonth.items
       ? inMonth.items.filter((lead) => contains(today, (lead as Lead)[field])).length
-      : await countList(request(query(today), inMonth.count));
+      : await countList(request(query(today), sort, inMonth.count));
     return [inMonth.count, day];
   };
-  const [newMonth, newToday] = await monthAndDay((p) => rangeFilter('created_at', p), 'created_at');
+  const [newMonth, newToday] = await monthAndDay((p) => rangeFilter('created_at', p), 'created_at', 'created_at');
   const lost = inEveryPipeline(pipelines, LOST_STATUS_ID);
-  const [lostMonth, lostToday] = await monthAndDay((p) => ({ ...rangeFilter('closed_at', p), ...lost }), 'closed_at');
+  const [lostMonth, lostToday] = await monthAndDay((p) => ({ ...rangeFilter('closed_at', p), ...lost }), 'closed_at', 'updated_at');
   return {
     computedAt,
     requests: progress.count - before,
