@@ -86,6 +86,7 @@ const shapes: Record<string, (n: number) => number[]> = {
   growing: (n) => range(n).map((i) => Math.floor(NOW - 5 * 365 * 86_400 * (1 - Math.sqrt((i + 1) / n)))),
   import: (n) => range(n).map((i) => (i < n / 2 ? 1_700_000_000 : NOW - (n - i) * 60)),
   'stopped long ago': (n) => range(n).map((i) => 1_600_000_000 + i * 60),
+  'running past the expected end': (n) => range(n).map((i) => NOW - 86_400 + i * 60),
   'one instant': (n) => range(n).map(() => NOW - 86_400),
   'mostly recent': (n) => range(n).map((i) => Math.floor(NOW - 3600 - 3e7 * (1 - (i + 1) / n) ** 4)),
 };

@@ -73,7 +73,8 @@ function sampleOf(page: number, items: unknown[], field: string): Sample | undef
  */
 function estimateIndex(samples: readonly Sample[], target: number): number | undefined {
   const top = samples[samples.length - 1];
-  if (!top || !(top.slope > 0)) return undefined;
+  // Values already past the target say nothing about where the list ends.
+  if (!top || !(top.slope > 0) || !(top.value < target)) return undefined;
   let estimate = top.last + (target - top.value) / top.slope;
   const previous = samples[samples.length - 2];
   if (previous && previous.slope > 0 && top.middle > previous.middle && previous.middle > 0) {
