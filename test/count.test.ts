@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from '../src/kommo/api.js';
 import type { Query } from '../src/kommo/query.js';
-import { countBelow, countList, countListKeepingOnePage, MAX_GUIDED, PAGE } from '../src/reports/count.js';
+import { countBelow, countList, MAX_GUIDED, PAGE, PagedList } from '../src/reports/count.js';
 
 function pagedList(values: number[]): { list: (query: Query) => Promise<Page<unknown>>; pages: number[] } {
   const pages: number[] = [];
@@ -131,16 +131,47 @@ test('countBelow follows the values too: a threshold in 40,000 sorted values in 
   }
 });
 
+test('one list, several figures: each page is read once, and a threshold on a page already read costs no request', async () => {
+  const values = shapes['growing']!(40_000);
+  const fake = pagedList(values);
+  const list = new PagedList({ list: fake.list, query: {}, signal });
+  assert.equal(await list.count({ sortedBy: { field: 'value', endsNear: NOW } }), 40_000);
+  const forTotal = fake.pages.length;
+  // The last item's day starts on the last page, which the count read.
+  const lastDay = values[39_999]! - 3600;
+  assert.equal(await list.countBelow('value', lastDay), values.filter((v) => v < lastDay).length);
+  assert.equal(await list.countBelow('value', NOW + 1), 40_000);
+  assert.equal(fake.pages.length, forTotal, fake.pages.join(','));
+  // A threshold further back: found from the pages on both sides of it, never re-reading one.
+  const monthAgo = values[39_999]! - 30 * 86_400;
+  assert.equal(await list.countBelow('value', monthAgo), values.filter((v) => v < monthAgo).length);
+  assert.equal(new Set(fake.pages).size, fake.pages.length, `a page read twice: ${fake.pages.join(',')}`);
+  assert.ok(fake.pages.length - forTotal <= 2, `threshold near the end after the count: ${fake.pages.join(',')}`);
+});
+
+test('thresholds on a list read from the pages either side of them, whatever the order they are asked in', async () => {
+  for (const [shape, make] of Object.entries(shapes)) {
+    const values = make(12_345);
+    const fake = pagedList(values);
+    const list = new PagedList({ list: fake.list, query: {}, signal });
+    for (const threshold of [values[12_000]!, values[7]!, NOW + 1, values[6_000]!, values[0]!, values[12_344]!]) {
+      assert.equal(await list.countBelow('value', threshold), values.filter((v) => v < threshold).length, `${shape}: below ${threshold}`);
+    }
+    assert.equal(await list.count({ sortedBy: { field: 'value', endsNear: NOW } }), 12_345, shape);
+    assert.equal(new Set(fake.pages).size, fake.pages.length, `${shape}: a page read twice: ${fake.pages.join(',')}`);
+  }
+});
+
 test('a list that fits one page is counted and handed back in one request; a longer one only counted', async () => {
   const small = pagedList(range(250));
-  const one = await countListKeepingOnePage({ list: small.list, query: {}, signal });
-  assert.equal(one.count, 250);
+  const one = new PagedList({ list: small.list, query: {}, signal });
+  assert.equal(await one.count(), 250);
   assert.deepEqual(
-    one.items,
+    one.wholeList(),
     range(250).map((v) => ({ value: v })),
   );
   assert.deepEqual(small.pages, [1]);
   const big = pagedList(range(251));
-  const two = await countListKeepingOnePage({ list: big.list, query: {}, signal });
-  assert.deepEqual([two.count, two.items], [251, undefined]);
+  const two = new PagedList({ list: big.list, query: {}, signal });
+  assert.deepEqual([await two.count(), two.wholeList()], [251, undefined]);
 });

@@ -353,20 +353,29 @@ describe('get_dashboard', () => {
     assert.equal((body['today'] as Record<string, unknown>)['starts_at'], '2026-03-15T00:00:00-03:00');
 
     // The period figures: reference data, one page of leads won since Feb 1 (142 in every pipeline),
-    // and one probe per month count (each under 250 leads on this account, so today's figures are
-    // read off the month's page).
+    // probes of the list of all leads oldest first (its end is the total; the month's and today's new
+    // leads lie between positions near it), and one probe for the month's lost leads (under 250 on
+    // this account, so today's are read off the month's page).
     const requests = h.requests();
+    const freshness = body['freshness'] as Record<string, Record<string, unknown>>;
     const feb = range('2026-02-01', '2026-03-31');
     const mar = range('2026-03-01', '2026-03-31');
     const won = store.leads.filter((l) => l.status_id === WON && l.closed_at !== null && l.closed_at >= feb.start && l.closed_at < feb.end);
-    assert.ok(won.length <= 250 && month.new <= 250 && month.lost <= 250, 'one page per period stream on this account');
-    const periodQueries = [
-      { 'filter[closed_at][from]': String(feb.start), 'filter[closed_at][to]': String(feb.end - 1), ...statusItems(WON) },
-      { 'filter[created_at][from]': String(mar.start), 'filter[created_at][to]': String(mar.end - 1), 'order[created_at]': 'asc' },
-      { 'filter[closed_at][from]': String(mar.start), 'filter[closed_at][to]': String(mar.end - 1), ...statusItems(143), 'order[updated_at]': 'asc' },
-    ].map((query) => sorted(query as Record<string, string>));
+    assert.ok(won.length <= 250 && month.lost <= 250, 'one page per period stream on this account');
+    const wonQuery = sorted({ 'filter[closed_at][from]': String(feb.start), 'filter[closed_at][to]': String(feb.end - 1), ...statusItems(WON) });
+    const byCreation = sorted({ 'order[created_at]': 'asc' });
+    const lostQuery = sorted({
+      'filter[closed_at][from]': String(mar.start),
+      'filter[closed_at][to]': String(mar.end - 1),
+      ...statusItems(143),
+      'order[updated_at]': 'asc',
+    });
     const leadReqs = leadRequests(requests);
-    assert.deepEqual(leadReqs.slice(0, 3).map(filterOf), periodQueries);
+    const periodRequests = Number(freshness['period_figures']!['requests']);
+    const period = leadReqs.slice(0, periodRequests).map(filterOf);
+    const leadPages = Math.ceil(store.leads.length / 250);
+    assert.deepEqual(period, [wonQuery, ...period.slice(1, -1).map(() => byCreation), lostQuery]);
+    assert.ok(periodRequests - 2 <= 2 * Math.ceil(Math.log2(leadPages + 1)) + 1, `all leads: ${periodRequests - 2} probes`);
     assert.deepEqual(
       requests
         .filter((r) => r.path !== '/api/v4/leads' && r.path !== '/api/v4/tasks')
@@ -375,17 +384,14 @@ describe('get_dashboard', () => {
       ['/api/v4/account', '/api/v4/leads/pipelines'],
     );
     // The whole-account counts: searches over pages of 250, never a walk through every page.
-    const counts = [...leadReqs.slice(3), ...requests.filter((r) => r.path === '/api/v4/tasks')];
+    const counts = [...leadReqs.slice(periodRequests), ...requests.filter((r) => r.path === '/api/v4/tasks')];
     const groups = new Map<string, number>();
     for (const r of counts) {
       assert.equal(q(r, 'limit'), '250');
       groups.set(`${r.path} ${filterOf(r)}`, (groups.get(`${r.path} ${filterOf(r)}`) ?? 0) + 1);
     }
-    assert.equal(groups.size, 7, 'all leads, won, lost; all tasks, open, open by deadline, completed today');
-    const leadPages = Math.ceil(store.leads.length / 250);
+    assert.equal(groups.size, 6, 'won, lost; all tasks, open by latest deadline, open by deadline, completed today');
     for (const [group, probes] of groups) assert.ok(probes <= 2 * Math.ceil(Math.log2(leadPages + 1)) + 1, `${group}: ${probes} probes`);
-    const freshness = body['freshness'] as Record<string, Record<string, unknown>>;
-    assert.equal(freshness['period_figures']!['requests'], 3);
     assert.equal(freshness['account_figures']!['status'], 'ready');
     assert.equal(freshness['account_figures']!['requests'], counts.length);
     assert.equal(freshness['account_figures']!['age_seconds'], 0);
@@ -441,6 +447,43 @@ describe('get_dashboard', () => {
       assert.equal(ready['requests'], background);
     } finally {
       await b.close();
+    }
+  });
+});
+
+describe('get_dashboard: open and overdue tasks from one list by deadline', () => {
+  const nowSec = Math.floor(ANCHOR / 1000);
+  const openByDeadline = (r: SandboxRequest): string | undefined =>
+    r.path === '/api/v4/tasks' && r.query['filter[is_completed]'] === '0' ? String(r.query['order[complete_till]']) : undefined;
+
+  test('up to 250 open tasks: the page of the latest deadlines holds them all, no other request for them', async () => {
+    const small = await startSandbox({ leads: 300, seed: 7, anchor: ANCHOR, timezone: TZ, rps: 0, now: () => ANCHOR });
+    const h = await startHarness({ sharedSandbox: small, now: () => ANCHOR, reports: { accountFiguresWaitMs: Infinity } });
+    try {
+      assert.ok(small.store.tasks.filter((t) => !t.is_completed).length <= 250);
+      const { body } = await h.callJson('get_dashboard');
+      assert.deepEqual(body['tasks'], expectedDashboardCounts(small.store, '2026-03-15', nowSec).tasks);
+      assert.deepEqual(h.requests().map(openByDeadline).filter(Boolean), ['desc']);
+    } finally {
+      await h.close();
+      await small.close();
+    }
+  });
+
+  test('a deadline shared by more tasks than a page, across the latest page and beyond: the open count stays exact', async () => {
+    const tied = await startSandbox({ leads: 3000, seed: 7, anchor: ANCHOR, timezone: TZ, rps: 0, now: () => ANCHOR });
+    const h = await startHarness({ sharedSandbox: tied, now: () => ANCHOR, reports: { accountFiguresWaitMs: Infinity } });
+    try {
+      // The 300 latest open deadlines become one instant: the latest page holds 250 of them, the rest lie before it.
+      const open = tied.store.tasks.filter((t) => !t.is_completed).sort((a, b) => b.complete_till - a.complete_till);
+      assert.ok(open.length > 300 + 10, `${open.length} open tasks`);
+      for (const task of open.slice(0, 300)) task.complete_till = nowSec + 86_400;
+      const { body } = await h.callJson('get_dashboard');
+      assert.deepEqual(body['tasks'], expectedDashboardCounts(tied.store, '2026-03-15', nowSec).tasks);
+      assert.ok(h.requests().some((r) => openByDeadline(r) === 'asc'));
+    } finally {
+      await h.close();
+      await tied.close();
     }
   });
 });

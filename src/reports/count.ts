@@ -17,7 +17,11 @@
  * blind search, at most.
  *
  * The same search on a sorted list finds how many items lie below a threshold (e.g. open tasks
- * whose deadline has passed).
+ * whose deadline has passed); a page read past the threshold guides it too, back from its first value.
+ * Several figures often lie on one list (all leads by creation date: the total at the end, the
+ * month's and today's new leads at positions near it), so a `PagedList` reads each page once and
+ * every search on it starts from all the pages read: a position on a page already read costs no
+ * request, and one between two read pages is aimed at from the nearer.
  */
 import type { Call, Page } from '../kommo/api.js';
 import type { Query } from '../kommo/query.js';
@@ -29,11 +33,17 @@ export const MAX_GUIDED = 6;
 /** A guided probe reaches at most this many times further than the furthest page read. */
 const MAX_REACH = 64;
 
-export interface CountRequest {
+/** Where a list comes from: one filter and one order, read a page at a time. */
+export interface ListRequest {
   /** One page of the list (e.g. `api.leads.list`). */
   list: (query: Query, call: Call) => Promise<Page<unknown>>;
   query: Query;
   signal: AbortSignal;
+  /** Called after every request (progress, accounting). */
+  onRequest?: () => Promise<void> | void;
+}
+
+export interface CountOptions {
   /** Known upper bound (e.g. the count of a wider filter): the search starts from it, not by doubling. */
   atMost?: number;
   /**
@@ -41,16 +51,24 @@ export interface CountRequest {
    * `endsNear` (e.g. `created_at` and now): the probes follow the values.
    */
   sortedBy?: { field: string; endsNear: number };
-  /** Called after every request (progress, accounting). */
-  onRequest?: () => Promise<void> | void;
+}
+
+export interface CountRequest extends ListRequest, CountOptions {}
+
+/** A page as Kommo answered it. */
+interface ReadPage {
+  items: unknown[];
+  hasNext: boolean;
 }
 
 /** Where a probed page sits against the position searched for. */
 type Verdict = { found: number } | 'before' | 'after';
 
-/** What a page read before the position says about the values: the last one, and how fast they rise. */
+/** What a page read says about the values: where they stand at both ends, and how fast they rise. */
 interface Sample {
-  /** Index in the list of the page's last item. */
+  /** Index in the list of the page's first and last items, and their values. */
+  first: number;
+  firstValue: number;
   last: number;
   value: number;
   /** Index of the page's middle, where `slope` is measured. */
@@ -64,14 +82,21 @@ function sampleOf(page: number, items: unknown[], field: string): Sample | undef
   const last = (items[items.length - 1] as Record<string, unknown> | undefined)?.[field];
   if (typeof first !== 'number' || typeof last !== 'number' || items.length < 2) return undefined;
   const start = (page - 1) * PAGE;
-  return { last: start + items.length - 1, value: last, middle: start + (items.length - 1) / 2, slope: (last - first) / (items.length - 1) };
+  return {
+    first: start,
+    firstValue: first,
+    last: start + items.length - 1,
+    value: last,
+    middle: start + (items.length - 1) / 2,
+    slope: (last - first) / (items.length - 1),
+  };
 }
 
 /**
- * The index at which the values should reach `target`, from the pages read so far (in list order):
+ * The index at which the values should reach `target`, from the pages read before it (in list order):
  * values = c + b × index^g, with g from the last two slopes (g = 1, a straight line, with one page).
  */
-function estimateIndex(samples: readonly Sample[], target: number): number | undefined {
+function estimateForward(samples: readonly Sample[], target: number): number | undefined {
   const top = samples[samples.length - 1];
   // Values already past the target say nothing about where the list ends.
   if (!top || !(top.slope > 0) || !(top.value < target)) return undefined;
@@ -88,34 +113,134 @@ function estimateIndex(samples: readonly Sample[], target: number): number | und
   return Number.isFinite(estimate) ? estimate : undefined;
 }
 
+/** The index at which the values reach `target`, back from the first page read past it: a straight line. */
+function estimateBackward(above: Sample | undefined, target: number): number | undefined {
+  if (!above || !(above.slope > 0) || !(above.firstValue >= target)) return undefined;
+  const estimate = above.first - (above.firstValue - target) / above.slope;
+  return Number.isFinite(estimate) ? estimate : undefined;
+}
+
 interface Guide {
   field: string;
   target: number;
 }
 
 /**
- * Finds the position by probing pages: `judge` says whether page p is before it (everything on p
- * counts and more follows), after it (nothing on p counts), or holds it (the exact figure).
+ * One Kommo list (one filter, one order) whose pages are read at most once: its count and the
+ * positions of thresholds on it (several figures from one list) each start from every page read so
+ * far, so a figure whose page was read for another costs no request.
  */
-async function searchPages(req: CountRequest, guide: Guide | undefined, judge: (page: number, items: unknown[], hasNext: boolean) => Verdict): Promise<number> {
+export class PagedList {
+  private readonly read = new Map<number, ReadPage>();
+
+  constructor(private readonly source: ListRequest) {}
+
+  async page(page: number): Promise<ReadPage> {
+    const known = this.read.get(page);
+    if (known) return known;
+    throwIfCancelled(this.source.signal);
+    const result = await this.source.list({ ...this.source.query, limit: PAGE, page }, { signal: this.source.signal });
+    const read = { items: result.items, hasNext: result.hasNext };
+    this.read.set(page, read);
+    await this.source.onRequest?.();
+    return read;
+  }
+
+  /** The pages read so far, in list order. */
+  pagesRead(): Array<[number, ReadPage]> {
+    return [...this.read].sort((a, b) => a[0] - b[0]);
+  }
+
+  /** The whole list when it fits on one page and that page was read (figures over a part of it then cost nothing). */
+  wholeList(): unknown[] | undefined {
+    const first = this.read.get(1);
+    return first && !first.hasNext ? first.items : undefined;
+  }
+
+  /** The number of items the list holds. */
+  count(options: CountOptions = {}): Promise<number> {
+    const guide = options.sortedBy && { field: options.sortedBy.field, target: options.sortedBy.endsNear };
+    return searchPages(this, options.atMost, guide, (page, items, hasNext) => {
+      if (items.length === 0) return 'after';
+      if (hasNext) return 'before';
+      return { found: (page - 1) * PAGE + items.length };
+    });
+  }
+
+  /** How many items have `field` below `threshold` (the query must hold `order[field]=asc`). */
+  countBelow(field: string, threshold: number, options: Pick<CountOptions, 'atMost'> = {}): Promise<number> {
+    return searchPages(this, options.atMost, { field, target: threshold }, (page, items, hasNext) => {
+      if (items.length === 0) return 'after';
+      const values = items.map((item) => Number((item as Record<string, unknown>)[field]));
+      const below = values.filter((v) => v < threshold).length;
+      if (below === 0) return page === 1 ? { found: 0 } : 'after';
+      if (below === items.length && hasNext) return 'before';
+      return { found: (page - 1) * PAGE + below };
+    });
+  }
+}
+
+/**
+ * Finds the position by probing pages: `judge` says whether page p is before it (everything on p
+ * counts and more follows), after it (nothing on p counts), or holds it (the exact figure). The
+ * pages the list already read are judged first, at no cost.
+ */
+async function searchPages(
+  list: PagedList,
+  atMost: number | undefined,
+  guide: Guide | undefined,
+  judge: (page: number, items: unknown[], hasNext: boolean) => Verdict,
+): Promise<number> {
   // lo: a page known to be before the position (0 = none yet); hi: a page known to be after it.
   let lo = 0;
-  let hi = req.atMost !== undefined ? Math.max(2, Math.ceil(req.atMost / PAGE) + 1) : undefined;
+  let hi = atMost !== undefined ? Math.max(2, Math.ceil(atMost / PAGE) + 1) : undefined;
+  /** The pages before the position, in list order, and the first page read past it. */
   const samples: Sample[] = [];
+  let above: Sample | undefined;
   let guided = 0;
   /** How far past lo the next blind probe goes once the guesses are spent. */
   let stride = 1;
   let stepped = false;
+  const learn = (page: number, read: ReadPage): Verdict => {
+    const verdict = judge(page, read.items, read.hasNext);
+    if (typeof verdict === 'object') return verdict;
+    if (verdict === 'after') {
+      if (page === 1) return { found: 0 };
+      if (hi === undefined || page < hi) {
+        hi = page;
+        above = guide && sampleOf(page, read.items, guide.field);
+      }
+      return verdict;
+    }
+    lo = page;
+    const sample = guide && sampleOf(page, read.items, guide.field);
+    if (sample) samples.push(sample);
+    return verdict;
+  };
+  for (const [page, read] of list.pagesRead()) {
+    const verdict = learn(page, read);
+    if (typeof verdict === 'object') return verdict.found;
+  }
   const nextPage = (): number => {
     stepped = false;
-    if (lo === 0) return 1;
-    const estimate = guide && guided < MAX_GUIDED ? estimateIndex(samples, guide.target) : undefined;
-    if (estimate !== undefined) {
-      // The item at `estimate` is the last one (or the first at the threshold): its page.
-      const page = Math.min(Math.max(Math.floor(Math.max(0, estimate - 1) / PAGE) + 1, lo + 1), lo * MAX_REACH);
-      if (hi === undefined || page < hi) {
+    if (lo === 0 && !above) return 1;
+    if (guide && guided < MAX_GUIDED) {
+      const forward = estimateForward(samples, guide.target);
+      const backward = estimateBackward(above, guide.target);
+      const top = samples[samples.length - 1];
+      // From the nearer side: the values bend less over a shorter way.
+      const fromAbove = backward !== undefined && (forward === undefined || !top || above!.first - backward < forward - top.last);
+      if (fromAbove) {
         guided += 1;
-        return page;
+        return Math.min(Math.max(Math.floor(Math.max(0, backward - 1) / PAGE) + 1, lo + 1), hi! - 1);
+      }
+      if (forward !== undefined) {
+        // The item at `forward` is the last one (or the first at the threshold): its page.
+        const page = Math.min(Math.max(Math.floor(Math.max(0, forward - 1) / PAGE) + 1, lo + 1), lo * MAX_REACH);
+        if (hi === undefined || page < hi) {
+          guided += 1;
+          return page;
+        }
       }
     }
     // Guesses spent, each short of the end: the end is most likely just past lo, so step out from it.
@@ -123,52 +248,22 @@ async function searchPages(req: CountRequest, guide: Guide | undefined, judge: (
       stepped = true;
       return lo + stride;
     }
+    if (lo === 0) return 1;
     return hi === undefined ? lo * 2 : Math.floor((lo + hi) / 2);
   };
   while (hi === undefined || hi - lo > 1) {
-    throwIfCancelled(req.signal);
     const page = nextPage();
-    const result = await req.list({ ...req.query, limit: PAGE, page }, { signal: req.signal });
-    await req.onRequest?.();
-    const verdict = judge(page, result.items, result.hasNext);
+    const verdict = learn(page, await list.page(page));
     if (typeof verdict === 'object') return verdict.found;
-    if (verdict === 'after') {
-      if (page === 1) return 0;
-      hi = page;
-      continue;
-    }
-    if (stepped) stride *= 2;
-    lo = page;
-    const sample = guide && sampleOf(page, result.items, guide.field);
-    if (sample) samples.push(sample);
+    if (verdict === 'before' && stepped) stride *= 2;
   }
   // No page holds it: the position falls exactly at the end of page lo.
   return lo * PAGE;
 }
 
-/** The number of items the filtered list holds. */
+/** The number of items the filtered list holds (a list read for this count only). */
 export function countList(req: CountRequest): Promise<number> {
-  const guide = req.sortedBy && { field: req.sortedBy.field, target: req.sortedBy.endsNear };
-  return searchPages(req, guide, (page, items, hasNext) => {
-    if (items.length === 0) return 'after';
-    if (hasNext) return 'before';
-    return { found: (page - 1) * PAGE + items.length };
-  });
-}
-
-/**
- * The count, and the items themselves when the whole list fits on one page: figures over a part of
- * it (e.g. today within the month) then cost no request.
- */
-export async function countListKeepingOnePage(req: CountRequest): Promise<{ count: number; items?: unknown[] }> {
-  let firstPage: unknown[] | undefined;
-  const list: CountRequest['list'] = async (query, call) => {
-    const page = await req.list(query, call);
-    if (query['page'] === 1) firstPage = page.items;
-    return page;
-  };
-  const count = await countList({ ...req, list });
-  return count <= PAGE && firstPage ? { count, items: firstPage } : { count };
+  return new PagedList(req).count(req);
 }
 
 /**
@@ -176,12 +271,5 @@ export async function countListKeepingOnePage(req: CountRequest): Promise<{ coun
  * must be in the query).
  */
 export function countBelow(req: CountRequest, field: string, threshold: number): Promise<number> {
-  return searchPages(req, { field, target: threshold }, (page, items, hasNext) => {
-    if (items.length === 0) return 'after';
-    const values = items.map((item) => Number((item as Record<string, unknown>)[field]));
-    const below = values.filter((v) => v < threshold).length;
-    if (below === 0) return page === 1 ? { found: 0 } : 'after';
-    if (below === items.length && hasNext) return 'before';
-    return { found: (page - 1) * PAGE + below };
-  });
+  return new PagedList(req).countBelow(field, threshold, req);
 }

@@ -3,11 +3,13 @@
  * the account. Revenue needs prices, so the leads won since the start of last month are read (one
  * `filter[closed_at]` stream with stage 142 in every pipeline); new and lost leads are counted from
  * Kommo's paging (src/reports/count.ts) without being read, on lists sorted by a date that ends near
- * now: one request per month figure when the month holds up to 250, today's then read off the
- * month's page. So the answer costs the account and pipelines, ceil(won since the start of last
- * month / 250) pages and a few probes (18 requests on the 100,000-lead sandbox on the first of a
- * month, 31 on the 15th, when the won leads of a month and a half span 18 pages). The whole-account figures (all and open leads,
- * tasks) are counted in the background by `AccountFigures`; each part says how fresh it is.
+ * now. The new leads are positions on the list of all leads by creation date, near its end, so the
+ * total of leads comes with them (handed to `AccountFigures`) and today's usually costs nothing; the
+ * month's lost leads cost one request when they are up to 250, today's then read off the month's page.
+ * So the answer costs the account and pipelines, ceil(won since the start of last month / 250) pages
+ * and a few probes (22 requests on the 100,000-lead sandbox on the first of a month, 37 on the 31st,
+ * when the won leads of two months span 23 pages). The other whole-account figures (open leads, tasks)
+ * are counted in the background by `AccountFigures`; each part says how fresh it is.
  * Field names follow the original's dashboard (leads, tasks, revenue, top_pipelines).
  */
 import type { Query } from '../kommo/query.js';
@@ -15,7 +17,7 @@ import type { Lead, Pipeline } from '../kommo/types.js';
 import { LOST_STATUS_ID, WON_STATUS_ID } from '../kommo/types.js';
 import { inEveryPipeline } from './account-figures.js';
 import { PageProgress, type ReportCall } from './context.js';
-import { type CountRequest, countList, countListKeepingOnePage } from './count.js';
+import { countList, type ListRequest, PagedList } from './count.js';
 import { rangeFilter, readStream } from './leads-query.js';
 import { contains, describePeriod, type Period } from './period.js';
 import { nameOfPipeline, timezoneNote } from './sales-report.js';
@@ -63,27 +65,30 @@ async function readPeriods(
       keep: (lead) => lead.status_id === WON_STATUS_ID && contains(both, lead.closed_at),
     },
   );
-  // Sorted so that a count over many pages follows the dates toward now (see count.ts).
-  const sortedBy = (field: 'created_at' | 'updated_at') => ({ field, endsNear: Math.floor(computedAt / 1000) });
-  const request = (query: Query, sort: 'created_at' | 'updated_at', atMost?: number): CountRequest => ({
-    list: services.kommo.leads.list,
-    query: { ...query, [`order[${sort}]`]: 'asc' },
-    signal: call.signal,
-    onRequest,
-    sortedBy: sortedBy(sort),
-    ...(atMost !== undefined && { atMost }),
-  });
-  // The day's figure is read off the month's page when the month fits on one, else counted apart.
-  const monthAndDay = async (query: (p: Period) => Query, field: 'created_at' | 'closed_at', sort: 'created_at' | 'updated_at'): Promise<[number, number]> => {
-    const inMonth = await countListKeepingOnePage(request(query(month), sort));
-    const day = inMonth.items
-      ? inMonth.items.filter((lead) => contains(today, (lead as Lead)[field])).length
-      : await countList(request(query(today), sort, inMonth.count));
-    return [inMonth.count, day];
+  const nowSec = Math.floor(computedAt / 1000);
+  const source = (query: Query): ListRequest => ({ list: services.kommo.leads.list, query, signal: call.signal, onRequest });
+  // All leads oldest first: the total is the end of the list, and the leads new in a period are
+  // those between the positions of its first and last seconds, which lie near the end, where the
+  // probes for the total already read (count.ts).
+  const byCreation = new PagedList(source({ 'order[created_at]': 'asc' }));
+  const total = await byCreation.count({ sortedBy: { field: 'created_at', endsNear: nowSec } });
+  const createdBefore = (instant: number): Promise<number> => byCreation.countBelow('created_at', instant, { atMost: total });
+  const newIn = async (p: Period): Promise<number> => {
+    const before = await createdBefore(p.start);
+    return (await createdBefore(p.end)) - before;
   };
-  const [newMonth, newToday] = await monthAndDay((p) => rangeFilter('created_at', p), 'created_at', 'created_at');
-  const lost = inEveryPipeline(pipelines, LOST_STATUS_ID);
-  const [lostMonth, lostToday] = await monthAndDay((p) => ({ ...rangeFilter('closed_at', p), ...lost }), 'closed_at', 'updated_at');
+  const newMonth = await newIn(month);
+  const newToday = await newIn(today);
+  // Lost leads closed this month, sorted so that a count over many pages follows the dates toward
+  // now; today's read off the month's page when the month fits on one, else counted apart.
+  const lost = (p: Period): Query => ({ ...rangeFilter('closed_at', p), ...inEveryPipeline(pipelines, LOST_STATUS_ID), 'order[updated_at]': 'asc' });
+  const byUpdate = { field: 'updated_at', endsNear: nowSec };
+  const lostInMonth = new PagedList(source(lost(month)));
+  const lostMonth = await lostInMonth.count({ sortedBy: byUpdate });
+  const monthPage = lostInMonth.wholeList();
+  const lostToday = monthPage
+    ? monthPage.filter((lead) => contains(today, (lead as Lead).closed_at)).length
+    : await countList({ ...source(lost(today)), atMost: lostMonth, sortedBy: byUpdate });
   return {
     computedAt,
     requests: progress.count - before,
@@ -92,6 +97,7 @@ async function readPeriods(
       month: won.filter((l) => contains(month, l.closed_at)),
       last: won.filter((l) => contains(lastMonth, l.closed_at)),
     },
+    leadsTotal: total,
     counts: { newToday, newMonth, lostToday, lostMonth },
   };
 }
@@ -110,7 +116,7 @@ export async function dashboard(services: ReportServices, call: ReportCall): Pro
   const periods = cached ?? (await readPeriods(services, call, progress, pipelines, today, month, lastMonth));
   if (!cached) services.dashboardPeriods.set(key, periods);
   const account = await services.accountFigures.read(
-    { pipelines, nowSec: Math.floor(call.now() / 1000), today },
+    { pipelines, nowSec: Math.floor(call.now() / 1000), today, ...(!cached && { leadsTotal: periods.leadsTotal }) },
     call.signal,
     progress,
     services.accountFiguresWaitMs,

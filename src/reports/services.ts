@@ -70,6 +70,8 @@ export interface DashboardPeriods {
   computedAt: number;
   requests: number;
   won: { today: Lead[]; month: Lead[]; last: Lead[] };
+  /** All leads in the account at `computedAt` (counted on the way to the new leads). */
+  leadsTotal: number;
   counts: { newToday: number; newMonth: number; lostToday: number; lostMonth: number };
 }
 
