@@ -175,3 +175,28 @@ test('a list that fits one page is counted and handed back in one request; a lon
   const two = new PagedList({ list: big.list, query: {}, signal });
   assert.deepEqual([await two.count(), two.wholeList()], [251, undefined]);
 });
+
+test('an expected count: the first probe lands a little short of it, and any guess, however wrong, still gives the exact count', async () => {
+  const n = 24_703;
+  const steady = pagedList(shapes['steady']!(n));
+  assert.equal(await countList({ list: steady.list, query: {}, signal, sortedBy: { field: 'value', endsNear: NOW }, expect: n }), n);
+  // 90 % of the guess: page 89, a full page whose values lead to the last page (99).
+  assert.deepEqual(steady.pages, [89, 99]);
+  for (const [shape, make] of Object.entries(shapes)) {
+    for (const guess of [0, 1, n / 5, n * 0.8, n * 1.05, n * 3, 1e9]) {
+      const fake = pagedList(make(n));
+      const sortedBy = { field: 'value', endsNear: NOW };
+      assert.equal(await countList({ list: fake.list, query: {}, signal, atMost: 4 * n, sortedBy, expect: guess }), n, `${shape}, guess ${guess}`);
+      assert.ok(fake.pages.length <= blindBound(n) + MAX_GUIDED + 1, `${shape}, guess ${guess}: ${fake.pages.join(',')}`);
+    }
+  }
+});
+
+test('a guess from a page near the end that lands just past it is followed by the page before', async () => {
+  // Slightly fewer items per second toward the end (e.g. won leads by creation date: the newest are still open).
+  const values = range(20_000).map((i) => Math.floor(NOW - 3600 - 6e7 * (1 - (i + 1) / 20_000) ** 0.95));
+  const fake = pagedList(values);
+  assert.equal(await countList({ list: fake.list, query: {}, signal, sortedBy: { field: 'value', endsNear: NOW }, expect: 20_000 }), 20_000);
+  // 72 is before the end, the guess from it (81) just past: 80 is the last page.
+  assert.deepEqual(fake.pages, [72, 81, 80]);
+});

@@ -13,8 +13,11 @@
  * the choice of pages is guessed: every figure still comes from the page that holds it. After
  * `MAX_GUIDED` guesses, all short of the end, the search steps out from the furthest page read by
  * 1, 2, 4… pages, then halves; a guess past a page known to be after (or values that say nothing)
- * gives way to halving or doubling. So an odd list costs about `MAX_GUIDED` requests more than a
- * blind search, at most.
+ * gives way to halving or doubling; a guess from a page near the end (the end a few pages away) that
+ * lands past it is followed once by the page just before. So an odd list costs about `MAX_GUIDED`
+ * requests more than a blind search, at most. A count may also start from a figure expected from
+ * elsewhere (e.g. the share of won leads among the older leads already read, times all leads): its
+ * first probe lands a little short of it, on a full page whose values lead to the end.
  *
  * The same search on a sorted list finds how many items lie below a threshold (e.g. open tasks
  * whose deadline has passed); a page read past the threshold guides it too, back from its first value.
@@ -32,6 +35,8 @@ export const PAGE = 250;
 export const MAX_GUIDED = 6;
 /** A guided probe reaches at most this many times further than the furthest page read. */
 const MAX_REACH = 64;
+/** The first probe of a count with an expected figure aims at this share of it. */
+const SHORT_OF_EXPECTED = 0.9;
 
 /** Where a list comes from: one filter and one order, read a page at a time. */
 export interface ListRequest {
@@ -51,6 +56,11 @@ export interface CountOptions {
    * `endsNear` (e.g. `created_at` and now): the probes follow the values.
    */
   sortedBy?: { field: string; endsNear: number };
+  /**
+   * A guess of the count from other figures (e.g. a share of a wider list): the first probe goes a
+   * little short of it, so that it lands on a full page whose values guide the next.
+   */
+  expect?: number;
 }
 
 export interface CountRequest extends ListRequest, CountOptions {}
@@ -160,7 +170,7 @@ export class PagedList {
   /** The number of items the list holds. */
   count(options: CountOptions = {}): Promise<number> {
     const guide = options.sortedBy && { field: options.sortedBy.field, target: options.sortedBy.endsNear };
-    return searchPages(this, options.atMost, guide, (page, items, hasNext) => {
+    return searchPages(this, { atMost: options.atMost, guide, expect: options.expect }, (page, items, hasNext) => {
       if (items.length === 0) return 'after';
       if (hasNext) return 'before';
       return { found: (page - 1) * PAGE + items.length };
@@ -169,7 +179,7 @@ export class PagedList {
 
   /** How many items have `field` below `threshold` (the query must hold `order[field]=asc`). */
   countBelow(field: string, threshold: number, options: Pick<CountOptions, 'atMost'> = {}): Promise<number> {
-    return searchPages(this, options.atMost, { field, target: threshold }, (page, items, hasNext) => {
+    return searchPages(this, { atMost: options.atMost, guide: { field, target: threshold } }, (page, items, hasNext) => {
       if (items.length === 0) return 'after';
       const values = items.map((item) => Number((item as Record<string, unknown>)[field]));
       const below = values.filter((v) => v < threshold).length;
@@ -187,8 +197,7 @@ export class PagedList {
  */
 async function searchPages(
   list: PagedList,
-  atMost: number | undefined,
-  guide: Guide | undefined,
+  { atMost, guide, expect }: { atMost?: number | undefined; guide?: Guide | undefined; expect?: number | undefined },
   judge: (page: number, items: unknown[], hasNext: boolean) => Verdict,
 ): Promise<number> {
   // lo: a page known to be before the position (0 = none yet); hi: a page known to be after it.
@@ -201,6 +210,8 @@ async function searchPages(
   /** How far past lo the next blind probe goes once the guesses are spent. */
   let stride = 1;
   let stepped = false;
+  /** Whether the page before a page known to be after was tried already (once per search). */
+  let triedJustBefore = false;
   const learn = (page: number, read: ReadPage): Verdict => {
     const verdict = judge(page, read.items, read.hasNext);
     if (typeof verdict === 'object') return verdict;
@@ -221,8 +232,14 @@ async function searchPages(
     const verdict = learn(page, read);
     if (typeof verdict === 'object') return verdict.found;
   }
+  let expected = expect !== undefined && lo === 0 && !above ? Math.floor(Math.max(0, expect * SHORT_OF_EXPECTED - 1) / PAGE) + 1 : undefined;
   const nextPage = (): number => {
     stepped = false;
+    if (expected !== undefined) {
+      const page = expected;
+      expected = undefined;
+      if (page > 1 && (hi === undefined || page < hi)) return page;
+    }
     if (lo === 0 && !above) return 1;
     if (guide && guided < MAX_GUIDED) {
       const forward = estimateForward(samples, guide.target);
@@ -240,6 +257,13 @@ async function searchPages(
         if (hi === undefined || page < hi) {
           guided += 1;
           return page;
+        }
+        // Past a page known to be after, guessed from a page near it (the end a few pages away): the
+        // end most likely lies on the page just before. Tried once, then halving.
+        if (!triedJustBefore && hi - 1 > lo && (hi - lo) * 4 <= lo) {
+          triedJustBefore = true;
+          guided += 1;
+          return hi - 1;
         }
       }
     }

@@ -15,9 +15,9 @@
 import type { Query } from '../kommo/query.js';
 import type { Lead, Pipeline } from '../kommo/types.js';
 import { LOST_STATUS_ID, WON_STATUS_ID } from '../kommo/types.js';
-import { inEveryPipeline } from './account-figures.js';
+import { inEveryPipeline, type LeadsSeen } from './account-figures.js';
 import { PageProgress, type ReportCall } from './context.js';
-import { countList, type ListRequest, PagedList } from './count.js';
+import { countList, type ListRequest, PAGE, PagedList } from './count.js';
 import { rangeFilter, readStream } from './leads-query.js';
 import { contains, describePeriod, type Period } from './period.js';
 import { nameOfPipeline, timezoneNote } from './sales-report.js';
@@ -79,6 +79,14 @@ async function readPeriods(
   };
   const newMonth = await newIn(month);
   const newToday = await newIn(today);
+  // Leads created before last month are mostly closed: their shares of won and lost guess the
+  // whole-account counts of those (a guess only chooses the first page probed).
+  const older = byCreation
+    .pagesRead()
+    .flatMap(([, page]) => page.items as Lead[])
+    .filter((lead) => lead.created_at < lastMonth.start);
+  const shareOf = (statusId: number): number => older.filter((lead) => lead.status_id === statusId).length / older.length;
+  const leads: LeadsSeen = { total, ...(older.length >= PAGE && { share: { won: shareOf(WON_STATUS_ID), lost: shareOf(LOST_STATUS_ID) } }) };
   // Lost leads closed this month, sorted so that a count over many pages follows the dates toward
   // now; today's read off the month's page when the month fits on one, else counted apart.
   const lost = (p: Period): Query => ({ ...rangeFilter('closed_at', p), ...inEveryPipeline(pipelines, LOST_STATUS_ID), 'order[updated_at]': 'asc' });
@@ -97,7 +105,7 @@ async function readPeriods(
       month: won.filter((l) => contains(month, l.closed_at)),
       last: won.filter((l) => contains(lastMonth, l.closed_at)),
     },
-    leadsTotal: total,
+    leads,
     counts: { newToday, newMonth, lostToday, lostMonth },
   };
 }
@@ -116,7 +124,7 @@ export async function dashboard(services: ReportServices, call: ReportCall): Pro
   const periods = cached ?? (await readPeriods(services, call, progress, pipelines, today, month, lastMonth));
   if (!cached) services.dashboardPeriods.set(key, periods);
   const account = await services.accountFigures.read(
-    { pipelines, nowSec: Math.floor(call.now() / 1000), today, ...(!cached && { leadsTotal: periods.leadsTotal }) },
+    { pipelines, nowSec: Math.floor(call.now() / 1000), today, ...(!cached && { leads: periods.leads }) },
     call.signal,
     progress,
     services.accountFiguresWaitMs,

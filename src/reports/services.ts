@@ -9,7 +9,7 @@ import { KommoHttpError } from '../errors.js';
 import type { KommoApi } from '../kommo/api.js';
 import type { ReferenceData } from '../kommo/reference.js';
 import type { Lead, Pipeline, Task, User } from '../kommo/types.js';
-import { AccountFigures } from './account-figures.js';
+import { AccountFigures, type LeadsSeen } from './account-figures.js';
 import type { PageProgress, ReportCall } from './context.js';
 import { IncrementalCache } from './incremental-cache.js';
 import { closedInStream, createdInStream, readStreams } from './leads-query.js';
@@ -70,8 +70,8 @@ export interface DashboardPeriods {
   computedAt: number;
   requests: number;
   won: { today: Lead[]; month: Lead[]; last: Lead[] };
-  /** All leads in the account at `computedAt` (counted on the way to the new leads). */
-  leadsTotal: number;
+  /** All leads in the account at `computedAt` and what their list showed (counted on the way to the new leads). */
+  leads: LeadsSeen;
   counts: { newToday: number; newMonth: number; lostToday: number; lostMonth: number };
 }
 
