@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from '../src/kommo/api.js';
 import type { Query } from '../src/kommo/query.js';
-import { countBelow, countList, MAX_GUIDED, PAGE, PagedList } from '../src/reports/count.js';
+import { countBelow, countList, MAX_GUIDED, PAGE, PagedList, SLACK } from '../src/reports/count.js';
 
 function pagedList(values: number[]): { list: (query: Query) => Promise<Page<unknown>>; pages: number[] } {
   const pages: number[] = [];
@@ -199,4 +199,49 @@ test('a guess from a page near the end that lands just past it is followed by th
   assert.equal(await countList({ list: fake.list, query: {}, signal, sortedBy: { field: 'value', endsNear: NOW }, expect: 20_000 }), 20_000);
   // 72 is before the end, the guess from it (81) just past: 80 is the last page.
   assert.deepEqual(fake.pages, [72, 81, 80]);
+});
+
+/**
+ * Probes a search spent after its first page past the position (a page after `lo`, the furthest
+ * page read before it): the safeguard's bound is halving's count over that bracket plus SLACK.
+ */
+function probesAfterBracket(pages: readonly number[], isAfter: (page: number) => boolean): { spent: number; bound: number } | undefined {
+  const k = pages.findIndex(isAfter);
+  if (k < 0) return undefined;
+  const lo = Math.max(0, ...pages.slice(0, k).filter((p) => !isAfter(p)));
+  return { spent: pages.length - k - 1, bound: Math.ceil(Math.log2(pages[k]! - lo)) + SLACK };
+}
+
+test('once a page past the position is read, guesses that hop between the ends give way to halving: never more than its count + SLACK', async () => {
+  // Imports in bursts: 2,000 leads a second apart, a day between bursts. Each page's slope says
+  // "one a second", so a threshold in a later burst is guessed far off, the guesses from below and
+  // from above land near the ends of the bracket in turn, and the stepping out creeps one page at a time.
+  const n = 48_000;
+  const bursts = range(n).map((i) => 1_700_000_000 + Math.floor(i / 2_000) * 86_400 + (i % 2_000));
+  const pagesInAll = Math.ceil(n / PAGE);
+  for (const at of [4_100, 4_800, 5_500, 9_000]) {
+    const threshold = bursts[at]!;
+    const fake = pagedList(bursts);
+    assert.equal(await countBelow({ list: fake.list, query: {}, signal }, 'value', threshold), at);
+    // Without the safeguard: 13 to 16 requests (e.g. 1,64,32,2,3,4,5,6,7,9,13,21,17,19,20).
+    assert.ok(fake.pages.length <= Math.ceil(Math.log2(pagesInAll)) + 3, `below item ${at}: ${fake.pages.join(',')}`);
+  }
+  // The same bound on every shape, for counts and thresholds alike.
+  const shapesAndBursts = { ...shapes, bursts: (size: number) => bursts.slice(0, size) };
+  for (const [shape, make] of Object.entries(shapesAndBursts)) {
+    for (const size of [4_999, 37_777, 48_000]) {
+      const values = make(size);
+      const counted = pagedList(values);
+      assert.equal(await countList({ list: counted.list, query: {}, signal, sortedBy: { field: 'value', endsNear: NOW } }), size);
+      const forCount = probesAfterBracket(counted.pages, (p) => (p - 1) * PAGE >= size);
+      if (forCount) assert.ok(forCount.spent <= forCount.bound, `${shape}, ${size}: ${counted.pages.join(',')}`);
+      for (const at of [Math.floor(size / 10), Math.floor(size / 2), size - 300]) {
+        const threshold = values[at]!;
+        const below = pagedList(values);
+        assert.equal(await countBelow({ list: below.list, query: {}, signal }, 'value', threshold), values.filter((v) => v < threshold).length);
+        const forThreshold = probesAfterBracket(below.pages, (p) => (values[(p - 1) * PAGE] ?? Infinity) >= threshold);
+        if (forThreshold) assert.ok(forThreshold.spent <= forThreshold.bound, `${shape}, ${size}, below item ${at}: ${below.pages.join(',')}`);
+      }
+    }
+  }
 });

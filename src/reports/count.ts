@@ -15,7 +15,12 @@
  * 1, 2, 4… pages, then halves; a guess past a page known to be after (or values that say nothing)
  * gives way to halving or doubling; a guess from a page near the end (the end a few pages away) that
  * lands past it is followed once by the page just before. So an odd list costs about `MAX_GUIDED`
- * requests more than a blind search, at most. A count may also start from a figure expected from
+ * requests more than a blind search, at most. Once a page past the position was read (a bracket
+ * [lo, hi]), a safeguard bounds the rest at halving's count over that bracket plus `SLACK`: each
+ * probe is pulled toward the middle just enough that the probes left could still halve what remains,
+ * so guesses that hop between the ends of the bracket (bursts of imports make the values' pace
+ * change abruptly) give way to halving, while good guesses, far ahead of that schedule, are left
+ * alone. A count may also start from a figure expected from
  * elsewhere (e.g. the share of won leads among the older leads already read, times all leads): its
  * first probe lands a little short of it, on a full page whose values lead to the end.
  *
@@ -37,6 +42,8 @@ export const MAX_GUIDED = 6;
 const MAX_REACH = 64;
 /** The first probe of a count with an expected figure aims at this share of it. */
 const SHORT_OF_EXPECTED = 0.9;
+/** Once a page past the position was read, the search spends at most halving's count plus this many probes. */
+export const SLACK = 2;
 
 /** Where a list comes from: one filter and one order, read a page at a time. */
 export interface ListRequest {
@@ -212,6 +219,8 @@ async function searchPages(
   let stepped = false;
   /** Whether the page before a page known to be after was tried already (once per search). */
   let triedJustBefore = false;
+  /** Probes left once a page past the position was read (halving's count + SLACK); undefined before. */
+  let budget: number | undefined;
   const learn = (page: number, read: ReadPage): Verdict => {
     const verdict = judge(page, read.items, read.hasNext);
     if (typeof verdict === 'object') return verdict;
@@ -276,8 +285,17 @@ async function searchPages(
     return hi === undefined ? lo * 2 : Math.floor((lo + hi) / 2);
   };
   while (hi === undefined || hi - lo > 1) {
-    const page = nextPage();
+    let page = nextPage();
+    if (budget !== undefined && hi !== undefined) {
+      // Safeguard: a probe leaves at most `reach` pages on either side, so the probes left can still
+      // halve down to one page however wrong the guesses (guesses that hop between the bracket's ends
+      // are pulled toward its middle only when they would overrun the budget).
+      const reach = 2 ** Math.max(0, budget - 1);
+      page = Math.min(Math.max(page, hi - reach), lo + reach);
+      budget -= 1;
+    }
     const verdict = learn(page, await list.page(page));
+    if (verdict === 'after' && budget === undefined) budget = Math.ceil(Math.log2(hi! - lo)) + SLACK;
     if (typeof verdict === 'object') return verdict.found;
     if (verdict === 'before' && stepped) stride *= 2;
   }
