@@ -20,9 +20,11 @@
  * probe is pulled toward the middle just enough that the probes left could still halve what remains,
  * so guesses that hop between the ends of the bracket (bursts of imports make the values' pace
  * change abruptly) give way to halving, while good guesses, far ahead of that schedule, are left
- * alone. A count may also start from a figure expected from
- * elsewhere (e.g. the share of won leads among the older leads already read, times all leads): its
- * first probe lands a little short of it, on a full page whose values lead to the end.
+ * alone. After a guess landed past the position, the probe that would halve goes 70 % of the way
+ * toward that guess instead (`TOWARD_OVERSHOT_GUESS`): guesses overshoot mostly by a little. A count
+ * may also start from a figure expected from elsewhere (e.g. the share of won leads among the older
+ * leads already read, times all leads): its first probe lands a little short of it, on a full page
+ * whose values lead to the end.
  *
  * The same search on a sorted list finds how many items lie below a threshold (e.g. open tasks
  * whose deadline has passed); a page read past the threshold guides it too, back from its first value.
@@ -44,6 +46,12 @@ const MAX_REACH = 64;
 const SHORT_OF_EXPECTED = 0.9;
 /** Once a page past the position was read, the search spends at most halving's count plus this many probes. */
 export const SLACK = 2;
+/**
+ * After a guess landed past the position, the next probe that would halve goes this share of the way
+ * from lo toward that guess instead: when the values' pace slows toward the end (won leads by
+ * creation date: the newest are still open), guesses aimed at the end overshoot it by a little.
+ */
+export const TOWARD_OVERSHOT_GUESS = 0.7;
 
 /** Where a list comes from: one filter and one order, read a page at a time. */
 export interface ListRequest {
@@ -221,6 +229,8 @@ async function searchPages(
   let triedJustBefore = false;
   /** Probes left once a page past the position was read (halving's count + SLACK); undefined before. */
   let budget: number | undefined;
+  /** Whether hi is a page that a guess landed on (rather than halving's, or a known bound). */
+  let hiGuessed = false;
   const learn = (page: number, read: ReadPage): Verdict => {
     const verdict = judge(page, read.items, read.hasNext);
     if (typeof verdict === 'object') return verdict;
@@ -282,9 +292,12 @@ async function searchPages(
       return lo + stride;
     }
     if (lo === 0) return 1;
-    return hi === undefined ? lo * 2 : Math.floor((lo + hi) / 2);
+    if (hi === undefined) return lo * 2;
+    const share = hiGuessed ? TOWARD_OVERSHOT_GUESS : 0.5;
+    return Math.min(Math.max(Math.floor(lo + (hi - lo) * share), lo + 1), hi - 1);
   };
   while (hi === undefined || hi - lo > 1) {
+    const guessesBefore = guided;
     let page = nextPage();
     if (budget !== undefined && hi !== undefined) {
       // Safeguard: a probe leaves at most `reach` pages on either side, so the probes left can still
@@ -294,7 +307,9 @@ async function searchPages(
       page = Math.min(Math.max(page, hi - reach), lo + reach);
       budget -= 1;
     }
+    const hiBefore = hi;
     const verdict = learn(page, await list.page(page));
+    if (hi !== hiBefore) hiGuessed = guided > guessesBefore;
     if (verdict === 'after' && budget === undefined) budget = Math.ceil(Math.log2(hi! - lo)) + SLACK;
     if (typeof verdict === 'object') return verdict.found;
     if (verdict === 'before' && stepped) stride *= 2;
